@@ -1,0 +1,14 @@
+"""hubnet's protocol library, shared by every hub and the national aggregator.
+
+Covers: canonical JSON (RFC 8785), Ed25519 keys and RFC 7638 key ids, the
+DSSE-style signed envelope, statement and summary schemas, the national theme
+taxonomy, disclosure control, RFC 9162 Merkle log proofs, and the HTTP client a
+hub uses to push envelopes.
+
+Leaves out: any web framework, any database, any clock or key storage of its
+own. Callers pass in time, keys and transport, so the same code runs in the
+hub, the aggregator, the demo and the tests. `tests/federation/test_boundaries.py`
+fails if this package imports flask, sqlalchemy, hub or national_aggregator.
+"""
+
+PROTOCOL = "hubnet/1"

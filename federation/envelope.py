@@ -1,0 +1,242 @@
+"""The signed envelope of protocol `hubnet/1` (DSSE-style, DESIGN.md §3).
+
+The signer canonicalises a statement (RFC 8785), base64-encodes those bytes
+as `payload`, and signs PAE(payloadType, payload bytes) with Ed25519. The
+receiver verifies the signature over the bytes it received, and only then
+parses them, refusing duplicate keys and non-canonical forms. Nothing is ever
+re-serialised before verification.
+
+`verify_envelope` covers the receiver's order up to and including "parse
+statement": size, envelope shape, key, signature, statement shape. The checks
+that need the receiver's own context (audience, clock, body schema,
+disclosure, sequence) are in `statement.check_statement` and in the receiver.
+Leaves out: key storage, clocks, HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from federation.canonical import canonical_json, parse_canonical, parse_json
+from federation.errors import (
+    BadBase64,
+    BadSignature,
+    MalformedEnvelope,
+    PayloadTooLarge,
+    RevokedKey,
+    SchemaViolation,
+    UnknownKey,
+    WrongPayloadType,
+    first_message,
+)
+from federation.keys import key_id
+from federation.periods import Period
+
+PAYLOAD_TYPE = "application/vnd.hubnet.statement+json;v=1"
+MAX_ENVELOPE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """What a receiver knows about a signing key: whose it is and whether it still counts."""
+
+    public_key: Ed25519PublicKey
+    owner: str
+    revoked: bool = False
+
+
+KeyLookup = Callable[[str], TrustedKey | None]
+"""Given a key id, the receiver's record of that key, or None if it is unknown."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A verified statement, with the exact bytes that were signed."""
+
+    v: int
+    kind: str
+    hub_id: str
+    seq: int
+    prev: str | None
+    submission_id: str
+    aud: str
+    created: datetime
+    schema: str
+    period: Period
+    body: Mapping[str, Any]
+    payload: bytes
+    keyid: str
+
+    @property
+    def payload_sha256(self) -> str:
+        """Hex SHA-256 of the payload bytes: what the next statement's `prev` must be."""
+        return hashlib.sha256(self.payload).hexdigest()
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE pre-authentication encoding: `DSSEv1 SP len(type) SP type SP len(body) SP body`."""
+    encoded_type = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %s %d %s" % (len(encoded_type), encoded_type, len(payload), payload)
+
+
+def statement_dict(
+    *,
+    kind: str,
+    hub_id: str,
+    seq: int,
+    prev: str | None,
+    submission_id: str,
+    aud: str,
+    created: datetime,
+    schema: str,
+    period: Period,
+    body: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The statement as plain JSON values, ready to canonicalise."""
+    return {
+        "v": 1,
+        "kind": kind,
+        "hub_id": hub_id,
+        "seq": seq,
+        "prev": prev,
+        "submission_id": submission_id,
+        "aud": aud,
+        "created": _rfc3339(created),
+        "schema": schema,
+        "period": period.as_json(),
+        "body": dict(body),
+    }
+
+
+def _rfc3339(moment: datetime) -> str:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("created must be timezone-aware (UTC)")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sign_statement(statement: Mapping[str, Any], private_key: Ed25519PrivateKey) -> bytes:
+    """Canonicalise and sign a statement; return the envelope as canonical JSON bytes."""
+    payload = canonical_json(dict(statement))
+    signature = private_key.sign(pae(PAYLOAD_TYPE, payload))
+    envelope = {
+        "payloadType": PAYLOAD_TYPE,
+        "payload": base64.b64encode(payload).decode("ascii"),
+        "signatures": [
+            {"keyid": key_id(private_key.public_key()), "sig": base64.b64encode(signature).decode("ascii")}
+        ],
+    }
+    return canonical_json(envelope)
+
+
+def _b64decode(value: Any, field: str) -> bytes:
+    if not isinstance(value, str):
+        raise MalformedEnvelope(f"{field} must be a base64 string", field=field)
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise BadBase64(f"{field} is not valid base64: {exc}", field=field) from exc
+
+
+def _parse_envelope(raw: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
+    envelope = parse_json(raw)
+    if not isinstance(envelope, dict):
+        raise MalformedEnvelope("the envelope must be a JSON object", field="envelope")
+    unknown = set(envelope) - {"payloadType", "payload", "signatures"}
+    if unknown:
+        field = sorted(unknown)[0]
+        raise MalformedEnvelope(f"unexpected envelope field {field!r}", field=field)
+    payload_type = envelope.get("payloadType")
+    if payload_type != PAYLOAD_TYPE:
+        raise WrongPayloadType(
+            f"payloadType must be {PAYLOAD_TYPE!r}, got {payload_type!r}", field="payloadType"
+        )
+    if "payload" not in envelope:
+        raise MalformedEnvelope("payload is missing", field="payload")
+    payload = _b64decode(envelope["payload"], "payload")
+    signatures = envelope.get("signatures")
+    if not isinstance(signatures, list) or not signatures:
+        raise MalformedEnvelope("signatures must be a non-empty list", field="signatures")
+    parsed: list[tuple[str, bytes]] = []
+    for index, entry in enumerate(signatures):
+        where = f"signatures[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("keyid"), str):
+            raise MalformedEnvelope(f"{where} needs a string keyid and a sig", field=where)
+        parsed.append((entry["keyid"], _b64decode(entry.get("sig"), f"{where}.sig")))
+    return payload, parsed
+
+
+def verify_envelope(
+    raw: bytes, key_lookup: KeyLookup, *, max_bytes: int = MAX_ENVELOPE_BYTES
+) -> Statement:
+    """Check an envelope in the order of DESIGN.md §3 and return its statement.
+
+    Raises a `federation.errors.ProtocolError` subclass at the first failure:
+    PayloadTooLarge, MalformedEnvelope (and its kinds), UnknownKey, RevokedKey,
+    BadSignature, NonCanonical, SchemaViolation. At least one signature must be
+    by a known key that verifies; every known key must verify; the key's owner
+    must be the statement's `hub_id`.
+    """
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"envelope is {len(raw)} bytes; the limit is {max_bytes}")
+    payload, signatures = _parse_envelope(raw)
+    message = pae(PAYLOAD_TYPE, payload)
+    verified: TrustedKey | None = None
+    verified_keyid = ""
+    for keyid, signature in signatures:
+        trusted = key_lookup(keyid)
+        if trusted is None:
+            continue
+        if trusted.revoked:
+            raise RevokedKey(f"key {keyid} (hub {trusted.owner}) has been revoked", field="keyid")
+        try:
+            trusted.public_key.verify(signature, message)
+        except InvalidSignature as exc:
+            raise BadSignature(f"signature by key {keyid} does not verify", field="sig") from exc
+        verified, verified_keyid = trusted, keyid
+    if verified is None:
+        keyids = ", ".join(keyid for keyid, _ in signatures)
+        raise UnknownKey(f"no signature is by a registered key (key ids: {keyids})", field="keyid")
+    statement = parse_statement(payload, verified_keyid)
+    if statement.hub_id != verified.owner:
+        raise UnknownKey(
+            f"key {verified_keyid} belongs to {verified.owner}, not to hub_id {statement.hub_id}",
+            field="hub_id",
+        )
+    return statement
+
+
+def parse_statement(payload: bytes, keyid: str) -> Statement:
+    """Parse canonical statement bytes into a `Statement` (shape only; body is checked later)."""
+    from federation.statement import StatementSchema  # schema module imports this one
+
+    value = parse_canonical(payload)
+    errors = StatementSchema().validate(value) if isinstance(value, dict) else {"_schema": ["not an object"]}
+    if errors:
+        field = sorted(errors)[0]
+        raise SchemaViolation(
+            f"statement field {field!r}: {first_message(errors[field])}", field=field, errors=errors
+        )
+    return Statement(
+        v=value["v"],
+        kind=value["kind"],
+        hub_id=value["hub_id"],
+        seq=value["seq"],
+        prev=value["prev"],
+        submission_id=value["submission_id"],
+        aud=value["aud"],
+        created=datetime.strptime(value["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+        schema=value["schema"],
+        period=Period(date.fromisoformat(value["period"]["start"]), date.fromisoformat(value["period"]["end"])),
+        body=value["body"],
+        payload=payload,
+        keyid=keyid,
+    )

@@ -1,0 +1,5 @@
+"""`python -m hubnet` is the `hubnet` command."""
+
+from hubnet.cli import main
+
+main()

@@ -1,0 +1,397 @@
+"""`hubnet demo`: a whole network on this machine, over real HTTP.
+
+Starts a national aggregator and three council hubs (Manchester, Cornwall,
+Leeds) as separate gunicorn processes on 127.0.0.1, each with its own SQLite
+database and keys under `var/demo/`. It registers the hubs' keys with the
+aggregator the way a national team would (`hubnet aggregator hubs add`), seeds
+each hub with synthetic contributions, has each hub push its signed summary
+(`hubnet hub push`), and prints the national priorities the aggregator built
+from the verified summaries. Every step runs the same `hubnet` commands a
+council or the national team would run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+import requests
+
+from hubnet.demo_data import DemoArea, demo_areas, demo_period, synthetic_contributions
+
+AGGREGATOR_ID = "hubnet-national-england"
+
+
+@dataclass
+class Process:
+    name: str
+    url: str
+    instance: Path
+    popen: subprocess.Popen[bytes] | None = None
+
+
+def _hubnet(*args: str) -> list[str]:
+    return [sys.executable, "-m", "hubnet", *args]
+
+
+def _run(args: list[str], *, quiet: bool = True) -> str:
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise click.ClickException(
+            f"`{' '.join(args[2:])}` failed (exit {result.returncode}):\n{result.stdout}{result.stderr}"
+        )
+    if not quiet:
+        click.echo(result.stdout.rstrip())
+    return result.stdout
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A port the operating system says is free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def choose_ports(base: int, count: int) -> list[int]:
+    """`base`, `base+1`, … if all are free (stable URLs); otherwise any free ports."""
+    wanted = list(range(base, base + count)) if base else []
+    if wanted and all(_port_free(port) for port in wanted):
+        return wanted
+    if base:
+        click.echo(f"Ports {base}–{base + count - 1} are busy; using free ports instead.")
+    return [free_port() for _ in range(count)]
+
+
+def stop_leftovers(directory: Path) -> None:
+    """Stop processes a previous demo left running (it was killed before it could clean up)."""
+    network = directory / "network.json"
+    if not network.exists():
+        return
+    with contextlib.suppress(ValueError, OSError):
+        recorded = json.loads(network.read_text())
+        pids = [recorded["aggregator"]["pid"], *(hub["pid"] for hub in recorded["hubs"])]
+        for pid in pids:
+            if _is_demo_process(pid, directory):
+                click.echo(f"Stopping process {pid} left behind by an earlier demo.")
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_is_demo_process(p, directory) for p in pids):
+            time.sleep(0.2)
+    network.unlink(missing_ok=True)
+
+
+def _is_demo_process(pid: int, directory: Path) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return "hubnet" in cmdline and str(directory.resolve()) in cmdline
+
+
+def seed_hub(instance: Path, area: DemoArea, *, period_start: date, period_end: date, count: int, seed: int) -> tuple[int, int]:
+    """Fill a hub's database with synthetic contributions and "me too" supports."""
+    from federation.periods import Period
+    from hub import create_app
+    from hub.gather.services import (
+        get_or_create_participant,
+        raise_contribution,
+        support_contribution,
+    )
+    from hub.themes.services import add_local_theme
+    from hubnet.db import get_session
+
+    period = Period(period_start, period_end)
+    end_of_period = datetime.combine(period.end, datetime.max.time(), tzinfo=UTC)
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    contributions = supports = 0
+    with app.app_context():
+        session = get_session()
+        for slug, name, national in area.local_themes:
+            add_local_theme(session, slug=slug, name=name, national_code=national)
+        people: dict[int, Any] = {}
+
+        def person(number: int) -> Any:
+            if number not in people:
+                people[number] = get_or_create_participant(session, None)
+            return people[number]
+
+        for item in synthetic_contributions(area, period, count=count, seed=seed):
+            contribution = raise_contribution(
+                session,
+                participant=person(item.person),
+                kind=item.kind,
+                title=item.title,
+                body=item.body,
+                theme_slug=item.theme_slug,
+                created_at=item.created_at,
+            )
+            contributions += 1
+            for offset, supporter in enumerate(item.supporters, start=1):
+                when = min(item.created_at + timedelta(hours=3 * offset), end_of_period)
+                support_contribution(
+                    session, contribution_id=contribution.id, participant=person(supporter), created_at=when
+                )
+                supports += 1
+        session.commit()
+    app.extensions["hubnet.engine"].dispose()
+    return contributions, supports
+
+
+class DemoNetwork:
+    """The aggregator and hubs of one demo run, and how to start and stop them."""
+
+    def __init__(self, directory: Path, *, base_port: int) -> None:
+        self.directory = directory.resolve()
+        self.areas = demo_areas()
+        ports = choose_ports(base_port, 1 + len(self.areas))
+        self.aggregator = Process(
+            "aggregator", f"http://127.0.0.1:{ports[0]}", self.directory / "aggregator"
+        )
+        self.hubs = [
+            Process(area.slug, f"http://127.0.0.1:{port}", self.directory / area.slug)
+            for area, port in zip(self.areas, ports[1:], strict=True)
+        ]
+
+    # -- set-up -----------------------------------------------------------------
+
+    def initialise(self) -> None:
+        click.echo(f"Setting up the national aggregator in {self.aggregator.instance}")
+        _run(_hubnet("aggregator", "init", "--instance", str(self.aggregator.instance), "--id", AGGREGATOR_ID))
+        for area, hub in zip(self.areas, self.hubs, strict=True):
+            click.echo(f"Setting up the {area.name} hub ({area.gss}) in {hub.instance}")
+            _run(
+                _hubnet(
+                    "hub", "init",
+                    "--instance", str(hub.instance),
+                    "--gss", area.gss,
+                    "--name", area.name,
+                    "--region", area.region,
+                    "--population", str(area.population),
+                    "--aggregator-url", self.aggregator.url,
+                    "--aggregator-id", AGGREGATOR_ID,
+                    "--aggregator-public-key", str(self.aggregator.instance / "log-key.pub"),
+                )
+            )  # fmt: skip
+            _run(
+                _hubnet(
+                    "aggregator", "hubs", "add",
+                    "--instance", str(self.aggregator.instance),
+                    "--gss", area.gss,
+                    "--name", area.name,
+                    "--region", area.region,
+                    "--population", str(area.population),
+                    "--public-key", str(hub.instance / "hub-key.pub"),
+                )
+            )  # fmt: skip
+
+    def seed(self, period_start: date, period_end: date, *, count: int, seed: int) -> None:
+        for area, hub in zip(self.areas, self.hubs, strict=True):
+            started = time.monotonic()
+            made, supported = seed_hub(
+                hub.instance, area, period_start=period_start, period_end=period_end, count=count, seed=seed
+            )
+            click.echo(
+                f"Seeded {area.name}: {made:,} contributions and {supported:,} 'me too' supports "
+                f"({time.monotonic() - started:.1f} s)"
+            )
+
+    # -- processes --------------------------------------------------------------
+
+    def start(self) -> None:
+        logs = self.directory / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        for process, group in [(self.aggregator, "aggregator"), *((hub, "hub") for hub in self.hubs)]:
+            port = process.url.rsplit(":", 1)[1]
+            log = (logs / f"{process.name}.log").open("ab")
+            process.popen = subprocess.Popen(
+                _hubnet(group, "serve", "--instance", str(process.instance), "--host", "127.0.0.1",
+                        "--port", port, "--workers", "1"),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so stopping it stops its workers
+            )  # fmt: skip
+        for process in [self.aggregator, *self.hubs]:
+            self._wait_until_up(process)
+
+    def _wait_until_up(self, process: Process, timeout: float = 60) -> None:
+        probe = "/api/v1/about" if process is self.aggregator else "/api/v1/themes"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert process.popen is not None
+            if process.popen.poll() is not None:
+                log = (self.directory / "logs" / f"{process.name}.log").read_text(errors="replace")
+                raise click.ClickException(
+                    f"{process.name} stopped while starting (exit {process.popen.returncode}):\n{log[-3000:]}"
+                )
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(process.url + probe, timeout=2).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise click.ClickException(f"{process.name} did not answer at {process.url} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        running = [p for p in [*self.hubs, self.aggregator] if p.popen and p.popen.poll() is None]
+        for process in running:
+            assert process.popen is not None
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.popen.pid, signal.SIGTERM)
+        for process in running:
+            assert process.popen is not None
+            try:
+                process.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.popen.pid, signal.SIGKILL)
+                process.popen.wait()
+        (self.directory / "network.json").unlink(missing_ok=True)
+
+    def write_network_file(self) -> Path:
+        """`network.json`: every process's URL, pid and public key, for scripts and tests."""
+        about = requests.get(self.aggregator.url + "/api/v1/about", timeout=10).json()
+        assert self.aggregator.popen is not None
+        network = {
+            "aggregator": {
+                "url": self.aggregator.url,
+                "pid": self.aggregator.popen.pid,
+                "id": about["id"],
+                "log_keyid": about["log_keyid"],
+                "public_key": about["log_public_key"],
+                "instance": str(self.aggregator.instance),
+            },
+            "hubs": [],
+        }
+        from federation.keys import key_id, load_public_key
+
+        for area, hub in zip(self.areas, self.hubs, strict=True):
+            assert hub.popen is not None
+            public = hub.instance / "hub-key.pub"
+            network["hubs"].append(
+                {
+                    "gss": area.gss,
+                    "name": area.name,
+                    "url": hub.url,
+                    "pid": hub.popen.pid,
+                    "keyid": key_id(load_public_key(public)),
+                    "public_key": public.read_text(),
+                    "instance": str(hub.instance),
+                }
+            )
+        path = self.directory / "network.json"
+        path.write_text(json.dumps(network, indent=2) + "\n")
+        return path
+
+    # -- the round trip ---------------------------------------------------------
+
+    def push_all(self, period_label: str) -> None:
+        for hub in self.hubs:
+            output = _run(_hubnet("hub", "push", "--instance", str(hub.instance), "--period", period_label))
+            click.echo(f"{hub.name}: " + " ".join(output.split())[:200])
+
+    def priorities(self, period_label: str) -> dict[str, Any]:
+        response = requests.get(
+            self.aggregator.url + "/api/v1/priorities", params={"period": period_label}, timeout=30
+        )
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+
+def print_top(priorities: dict[str, Any], *, limit: int = 10) -> None:
+    """The national top priorities as a plain-text table."""
+    reporting = ", ".join(hub["name"] for hub in priorities["hubs_reporting"]) or "none"
+    click.echo("")
+    click.echo(f"National priorities, {priorities['period']['label']} (hubs reporting: {reporting})")
+    click.echo(f"Ranking: {priorities['ranking']}")
+    click.echo("")
+    click.echo(f"{'#':>3}  {'Theme':<34} {'People':>7} {'Range':>13} {'Per 100k':>9} {'Top-5 in':>9}")
+    for row in priorities["priorities"][:limit]:
+        bounds = f"{row['lower']}–{row['upper']}"
+        click.echo(
+            f"{row['rank']:>3}  {row['name']:<34} {row['total']:>7} {bounds:>13} "
+            f"{row['rate_per_100k']:>9} {row['top5_hubs']:>4} hubs"
+        )
+    if priorities.get("hubs_missing"):
+        missing = ", ".join(hub["name"] for hub in priorities["hubs_missing"])
+        click.echo(f"\nNo summary yet from: {missing}")
+
+
+@click.command("demo")
+@click.option("--once", is_flag=True, help="Do the round trip, print the national top 10, stop and exit.")
+@click.option(
+    "--dir", "directory", type=click.Path(path_type=Path), default=Path("var/demo"), show_default=True,
+    help="Where the demo keeps its instances, databases, keys and logs (wiped at each start).",
+)  # fmt: skip
+@click.option("--contributions", default=3000, show_default=True, help="Synthetic contributions per hub.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed for the synthetic data.")
+@click.option(
+    "--base-port", default=8100, show_default=True,
+    help="Aggregator on this port, hubs on the next ones (free ports are used if these are busy; 0: always).",
+)  # fmt: skip
+def demo_command(once: bool, directory: Path, contributions: int, seed: int, base_port: int) -> None:
+    """Run an aggregator and three hubs on this machine and show national priorities.
+
+    Everything is real but local: separate processes talking HTTP on 127.0.0.1,
+    SQLite databases, Ed25519 keys, signed summaries, the aggregator's checks.
+    The contributions are synthetic. Stop it with Ctrl-C.
+    """
+    started = time.monotonic()
+    stop_leftovers(directory)
+    if directory.exists():
+        import shutil
+
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    network = DemoNetwork(directory, base_port=base_port)
+    period = demo_period(datetime.now(UTC).date())
+
+    def _terminate(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        network.initialise()
+        network.seed(period.start, period.end, count=contributions, seed=seed)
+        network.start()
+        network_file = network.write_network_file()
+        click.echo(f"\nEach hub pushes its signed summary for {period.label} to the aggregator:")
+        network.push_all(period.label)
+        print_top(network.priorities(period.label))
+        click.echo(f"\nRound trip done in {time.monotonic() - started:.0f} s.")
+        if once:
+            return
+        click.echo("\nThe network is running:")
+        click.echo(f"  National aggregator  {network.aggregator.url}/priorities?period={period.label}")
+        for area, hub in zip(network.areas, network.hubs, strict=True):
+            click.echo(f"  {area.name + ' hub':<20} {hub.url}/")
+        click.echo(f"  Every URL and public key: {network_file}")
+        click.echo("Press Ctrl-C to stop.")
+        while all(p.popen is not None and p.popen.poll() is None for p in [network.aggregator, *network.hubs]):
+            time.sleep(1)
+        raise click.ClickException("a demo process stopped unexpectedly; see " + str(directory / "logs"))
+    except KeyboardInterrupt:
+        click.echo("\nStopping the demo network.")
+    finally:
+        network.stop()
