@@ -2,8 +2,8 @@
 
 Covers: canonical JSON (RFC 8785), Ed25519 keys and RFC 7638 key ids, the
 DSSE-style signed envelope, statement and summary schemas, the national theme
-taxonomy, disclosure control, RFC 9162 Merkle log proofs, and the HTTP client a
-hub uses to push envelopes.
+taxonomy, disclosure control, RFC 9162 Merkle log proofs and signed
+checkpoints, and the HTTP client a hub uses to push envelopes and check receipts.
 
 Leaves out: any web framework, any database, any clock or key storage of its
 own. Callers pass in time, keys and transport, so the same code runs in the

@@ -3,13 +3,16 @@
 Signatures cover bytes, so every statement travels in one exact byte form. The
 strict parser refuses what a lenient `json.loads` would quietly accept: repeated
 keys (the last one would win, and two parties could read different documents),
-numbers outside the I-JSON safe range, NaN/Infinity, and bytes that are not
-their own canonical form. Leaves out: schema checks (see `statement`).
+numbers outside the I-JSON safe range, NaN/Infinity, nesting deep enough to
+exhaust the stack, and bytes that are not their own canonical form. Every
+failure is a `MalformedJSON` (or a subclass), never a bare ValueError.
+Leaves out: schema checks (see `statement`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import rfc8785
@@ -27,6 +30,8 @@ def canonical_json(value: Any) -> bytes:
         raise MalformedJSON(f"integer outside ±(2^53−1): {exc}") from exc
     except rfc8785.CanonicalizationError as exc:
         raise MalformedJSON(f"value cannot be canonicalised: {exc}") from exc
+    except RecursionError as exc:
+        raise MalformedJSON("value is nested too deeply to canonicalise") from exc
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -43,14 +48,23 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_int(text: str) -> int:
-    number = int(text)
-    if abs(number) > MAX_SAFE_INTEGER:
-        raise MalformedJSON(f"integer {text} is outside ±(2^53−1); send it as a string")
+    # Check the length first: int() of thousands of digits is slow, and past
+    # Python's digit limit it raises a plain ValueError the caller would not expect.
+    if len(text.lstrip("-")) > len(str(MAX_SAFE_INTEGER)) or abs(int(text)) > MAX_SAFE_INTEGER:
+        shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+        raise MalformedJSON(f"integer {shown} is outside ±(2^53−1); send it as a string")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise MalformedJSON(f"number {text[:24]} is too large to represent")
     return number
 
 
 def parse_json(raw: bytes) -> Any:
-    """Parse UTF-8 JSON, refusing duplicate keys, NaN/Infinity and unsafe integers."""
+    """Parse UTF-8 JSON, refusing duplicate keys, NaN/Infinity, unsafe integers, deep nesting."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -61,9 +75,14 @@ def parse_json(raw: bytes) -> Any:
             object_pairs_hook=_no_duplicates,
             parse_constant=_reject_constant,
             parse_int=_parse_int,
+            parse_float=_parse_float,
         )
     except json.JSONDecodeError as exc:
-        raise MalformedJSON(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+        raise MalformedJSON(
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+    except RecursionError as exc:
+        raise MalformedJSON("not valid JSON: arrays or objects are nested too deeply") from exc
 
 
 def parse_canonical(raw: bytes) -> Any:

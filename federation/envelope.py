@@ -36,7 +36,7 @@ from federation.errors import (
     SchemaViolation,
     UnknownKey,
     WrongPayloadType,
-    first_message,
+    first_error,
 )
 from federation.keys import key_id
 from federation.periods import Period
@@ -131,19 +131,28 @@ def sign_statement(statement: Mapping[str, Any], private_key: Ed25519PrivateKey)
         "payloadType": PAYLOAD_TYPE,
         "payload": base64.b64encode(payload).decode("ascii"),
         "signatures": [
-            {"keyid": key_id(private_key.public_key()), "sig": base64.b64encode(signature).decode("ascii")}
+            {
+                "keyid": key_id(private_key.public_key()),
+                "sig": base64.b64encode(signature).decode("ascii"),
+            }
         ],
     }
     return canonical_json(envelope)
 
 
 def _b64decode(value: Any, field: str) -> bytes:
+    # Standard alphabet, padded, and canonical: an encoding with stray bits in
+    # its last character decodes to the same bytes as the canonical one, so
+    # accepting it would let anyone make "different" envelopes of one signature.
     if not isinstance(value, str):
         raise MalformedEnvelope(f"{field} must be a base64 string", field=field)
     try:
-        return base64.b64decode(value.encode("ascii"), validate=True)
+        decoded = base64.b64decode(value.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as exc:
         raise BadBase64(f"{field} is not valid base64: {exc}", field=field) from exc
+    if base64.b64encode(decoded).decode("ascii") != value:
+        raise BadBase64(f"{field} is not canonical base64 (RFC 4648 §3.5)", field=field)
+    return decoded
 
 
 def _parse_envelope(raw: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
@@ -182,35 +191,43 @@ def verify_envelope(
     Raises a `federation.errors.ProtocolError` subclass at the first failure:
     PayloadTooLarge, MalformedEnvelope (and its kinds), UnknownKey, RevokedKey,
     BadSignature, NonCanonical, SchemaViolation. At least one signature must be
-    by a known key that verifies; every known key must verify; the key's owner
-    must be the statement's `hub_id`.
+    by a known key; every signature by a known key must verify; every such
+    key's owner must be the statement's `hub_id`. Signatures by unknown keys
+    are ignored (a witness may add one). `Statement.keyid` is the last known key.
     """
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"envelope is {len(raw)} bytes; the limit is {max_bytes}")
     payload, signatures = _parse_envelope(raw)
     message = pae(PAYLOAD_TYPE, payload)
-    verified: TrustedKey | None = None
-    verified_keyid = ""
-    for keyid, signature in signatures:
+    verified: list[tuple[str, TrustedKey]] = []
+    for index, (keyid, signature) in enumerate(signatures):
         trusted = key_lookup(keyid)
         if trusted is None:
             continue
+        where = f"signatures[{index}]"
         if trusted.revoked:
-            raise RevokedKey(f"key {keyid} (hub {trusted.owner}) has been revoked", field="keyid")
+            raise RevokedKey(
+                f"key {keyid} (hub {trusted.owner}) has been revoked", field=f"{where}.keyid"
+            )
         try:
             trusted.public_key.verify(signature, message)
         except InvalidSignature as exc:
-            raise BadSignature(f"signature by key {keyid} does not verify", field="sig") from exc
-        verified, verified_keyid = trusted, keyid
-    if verified is None:
+            raise BadSignature(
+                f"signature by key {keyid} does not verify", field=f"{where}.sig"
+            ) from exc
+        verified.append((keyid, trusted))
+    if not verified:
         keyids = ", ".join(keyid for keyid, _ in signatures)
-        raise UnknownKey(f"no signature is by a registered key (key ids: {keyids})", field="keyid")
-    statement = parse_statement(payload, verified_keyid)
-    if statement.hub_id != verified.owner:
         raise UnknownKey(
-            f"key {verified_keyid} belongs to {verified.owner}, not to hub_id {statement.hub_id}",
-            field="hub_id",
+            f"no signature is by a registered key (key ids: {keyids})", field="signatures"
         )
+    statement = parse_statement(payload, verified[-1][0])
+    for keyid, trusted in verified:
+        if statement.hub_id != trusted.owner:
+            raise UnknownKey(
+                f"key {keyid} belongs to {trusted.owner}, not to hub_id {statement.hub_id}",
+                field="hub_id",
+            )
     return statement
 
 
@@ -219,12 +236,14 @@ def parse_statement(payload: bytes, keyid: str) -> Statement:
     from federation.statement import StatementSchema  # schema module imports this one
 
     value = parse_canonical(payload)
-    errors = StatementSchema().validate(value) if isinstance(value, dict) else {"_schema": ["not an object"]}
+    if isinstance(value, dict):
+        errors = StatementSchema().validate(value)
+    else:
+        errors = {"_schema": ["the statement must be a JSON object"]}
     if errors:
-        field = sorted(errors)[0]
-        raise SchemaViolation(
-            f"statement field {field!r}: {first_message(errors[field])}", field=field, errors=errors
-        )
+        field, message = first_error(errors)
+        field = field or "payload"
+        raise SchemaViolation(f"{field}: {message}", field=field, errors=errors)
     return Statement(
         v=value["v"],
         kind=value["kind"],
@@ -235,7 +254,10 @@ def parse_statement(payload: bytes, keyid: str) -> Statement:
         aud=value["aud"],
         created=datetime.strptime(value["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
         schema=value["schema"],
-        period=Period(date.fromisoformat(value["period"]["start"]), date.fromisoformat(value["period"]["end"])),
+        period=Period(
+            date.fromisoformat(value["period"]["start"]),
+            date.fromisoformat(value["period"]["end"]),
+        ),
         body=value["body"],
         payload=payload,
         keyid=keyid,

@@ -31,6 +31,7 @@ def generate_private_key() -> Ed25519PrivateKey:
 
 
 def raw_public_bytes(public_key: Ed25519PublicKey) -> bytes:
+    """The 32 raw bytes of an Ed25519 public key (the JWK's `x`)."""
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -45,6 +46,7 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
 
 def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
+    """The public key as SubjectPublicKeyInfo PEM bytes."""
     return public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -91,6 +93,7 @@ def load_public_key_pem(pem: bytes) -> Ed25519PublicKey:
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
+    """Load a PEM public key file, refusing anything but Ed25519."""
     return load_public_key_pem(path.read_bytes())
 
 

@@ -44,6 +44,7 @@ class Period:
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
+        """The whole calendar month."""
         if not 1 <= month <= 12:
             raise ValueError(f"month must be 01–12, got {month:02d}")
         start = date(year, month, 1)
@@ -64,6 +65,7 @@ class Period:
         return f"{self.start.isoformat()}/{self.end.isoformat()}"
 
     def as_json(self) -> dict[str, str]:
+        """`{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}`, as statements carry it."""
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
     def __str__(self) -> str:

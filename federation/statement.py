@@ -15,24 +15,45 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from federation.disclosure import check_cells
 from federation.envelope import Statement
-from federation.errors import CreatedInFuture, SchemaViolation, WrongAudience, first_message
+from federation.errors import CreatedInFuture, SchemaViolation, WrongAudience, first_error
 from federation.taxonomy import CURRENT_VERSION, load_taxonomy
 
 GSS_CODE = re.compile(r"^[ENSW]\d{8}$")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 KINDS = ("idea", "concern", "question", "experience")
 SCHEMAS = {"summary/1": "summary"}
 MAX_FUTURE = timedelta(minutes=5)
 
 
-def _strict_bool() -> fields.Boolean:
-    return fields.Boolean(required=True, truthy={True}, falsy={False})
+class StrictDate(fields.Date):
+    """A date written exactly `YYYY-MM-DD`.
+
+    marshmallow's Date also takes the other ISO 8601 forms Python reads
+    (`20261001`, `2026-W40-4`); a signed statement must use the one form.
+    """
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+            raise ValidationError("must be a date written YYYY-MM-DD")
+        result: date = super()._deserialize(value, attr, data, **kwargs)
+        return result
+
+
+def _is_bool(value: Any) -> None:
+    # marshmallow's Boolean(truthy={True}) still takes 1 and 1.0 (they equal True).
+    if not isinstance(value, bool):
+        raise ValidationError("must be true or false")
+
+
+def _strict_bool() -> fields.Raw:
+    return fields.Raw(required=True, validate=_is_bool)
 
 
 def _count() -> fields.Integer:
@@ -40,8 +61,8 @@ def _count() -> fields.Integer:
 
 
 class PeriodSchema(Schema):
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = StrictDate(required=True)
+    end = StrictDate(required=True)
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
@@ -74,7 +95,8 @@ class StatementSchema(Schema):
     created = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", error="must be RFC 3339 UTC, e.g. 2026-11-01T09:00:00Z"
+            r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+            error="must be RFC 3339 UTC, e.g. 2026-11-01T09:00:00Z",
         ),
     )
     schema = fields.String(required=True, validate=validate.OneOf(sorted(SCHEMAS)))
@@ -88,7 +110,9 @@ class StatementSchema(Schema):
         if data["seq"] > 1 and data["prev"] is None:
             raise ValidationError("must be the previous statement's SHA-256 when seq > 1", "prev")
         if SCHEMAS[data["schema"]] != data["kind"]:
-            raise ValidationError(f"schema {data['schema']} is not a {data['kind']} schema", "schema")
+            raise ValidationError(
+                f"schema {data['schema']} is not a {data['kind']} schema", "schema"
+            )
         try:
             datetime.strptime(data["created"], "%Y-%m-%dT%H:%M:%SZ")
         except ValueError as exc:
@@ -96,7 +120,7 @@ class StatementSchema(Schema):
 
 
 class CellSchema(Schema):
-    """A published count: `{"value": n, "suppressed": false}` or `{"value": null, "suppressed": true}`."""
+    """A published count: `{"value": n, "suppressed": false}` or `{"value": null, ...: true}`."""
 
     value = fields.Integer(required=True, strict=True, allow_none=True, validate=validate.Range(0))
     suppressed = _strict_bool()
@@ -149,9 +173,11 @@ class SummaryBodySchema(Schema):
         known = load_taxonomy(data["taxonomy"]).codes
         for index, code in enumerate(codes):
             if code not in known:
-                raise ValidationError(f"themes[{index}].code {code!r} is not in {data['taxonomy']}", "themes")
-        if len(set(codes)) != len(codes):
-            raise ValidationError("a theme code appears more than once", "themes")
+                raise ValidationError(
+                    {index: {"code": [f"{code!r} is not a theme in {data['taxonomy']}"]}}, "themes"
+                )
+            if code in codes[:index]:
+                raise ValidationError({index: {"code": [f"{code!r} already has a row"]}}, "themes")
         if set(codes) != set(known):
             missing = sorted(set(known) - set(codes))
             raise ValidationError(f"every national theme needs a row; missing {missing}", "themes")
@@ -161,17 +187,23 @@ BODY_SCHEMAS: dict[str, type[Schema]] = {"summary/1": SummaryBodySchema}
 
 
 def validate_body(schema: str, body: Mapping[str, Any]) -> None:
-    """Raise SchemaViolation naming the first field of `body` that breaks `schema`."""
+    """Raise SchemaViolation naming the first field of `body` that breaks `schema`.
+
+    The field is a full path such as `body.themes[3].people.value`.
+    """
     errors = BODY_SCHEMAS[schema]().validate(dict(body))
     if errors:
-        field = sorted(errors)[0]
-        raise SchemaViolation(
-            f"body.{field}: {first_message(errors[field])}", field=f"body.{field}", errors=errors
-        )
+        field, message = first_error(errors, "body")
+        raise SchemaViolation(f"{field}: {message}", field=field, errors=errors)
 
 
 def check_statement(statement: Statement, *, audience: str, now: datetime) -> None:
-    """Audience, clock, body schema, disclosure invariants: in that order (DESIGN.md §3)."""
+    """Audience, clock, body schema, disclosure invariants: in that order (DESIGN.md §3).
+
+    `now` is the receiver's clock and must be timezone-aware.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
     if statement.aud != audience:
         raise WrongAudience(
             f"statement is addressed to {statement.aud!r}; this aggregator is {audience!r}",
@@ -180,7 +212,7 @@ def check_statement(statement: Statement, *, audience: str, now: datetime) -> No
     if statement.created > now + MAX_FUTURE:
         raise CreatedInFuture(
             f"created {statement.created:%Y-%m-%dT%H:%M:%SZ} is more than 5 minutes after "
-            f"the receiver's clock ({now:%Y-%m-%dT%H:%M:%SZ})",
+            f"the receiver's clock ({now.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ})",
             field="created",
         )
     validate_body(statement.schema, statement.body)

@@ -40,16 +40,24 @@ class Taxonomy:
         raise KeyError(f"{code!r} is not a theme in taxonomy {self.version}")
 
 
-@cache
 def load_taxonomy(version: str = CURRENT_VERSION) -> Taxonomy:
-    """Load a published taxonomy version from the package data."""
+    """Load a published taxonomy version from the package data (cached); KeyError if none."""
+    return _load(version)
+
+
+@cache
+def _load(version: str) -> Taxonomy:
     name = version.replace("/", "-")
     try:
-        text = resources.files("federation").joinpath("data", f"taxonomy-{name}.json").read_text(
-            encoding="utf-8"
+        text = (
+            resources.files("federation")
+            .joinpath("data", f"taxonomy-{name}.json")
+            .read_text(encoding="utf-8")
         )
     except FileNotFoundError as exc:
         raise KeyError(f"no taxonomy version {version!r}") from exc
     data = json.loads(text)
+    if data["version"] != version:
+        raise KeyError(f"taxonomy file for {version!r} says it is {data['version']!r}")
     themes = tuple(Theme(t["code"], t["name"], t["description"]) for t in data["themes"])
     return Taxonomy(version=data["version"], themes=themes)

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -49,7 +51,8 @@ def _run(args: list[str], *, quiet: bool = True) -> str:
     result = subprocess.run(args, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise click.ClickException(
-            f"`{' '.join(args[2:])}` failed (exit {result.returncode}):\n{result.stdout}{result.stderr}"
+            f"`{' '.join(args[2:])}` failed (exit {result.returncode}):\n"
+            f"{result.stdout}{result.stderr}"
         )
     if not quiet:
         click.echo(result.stdout.rstrip())
@@ -111,7 +114,9 @@ def _is_demo_process(pid: int, directory: Path) -> bool:
     return "hubnet" in cmdline and str(directory.resolve()) in cmdline
 
 
-def seed_hub(instance: Path, area: DemoArea, *, period_start: date, period_end: date, count: int, seed: int) -> tuple[int, int]:
+def seed_hub(
+    instance: Path, area: DemoArea, *, period_start: date, period_end: date, count: int, seed: int
+) -> tuple[int, int]:
     """Fill a hub's database with synthetic contributions and "me too" supports."""
     from federation.periods import Period
     from hub import create_app
@@ -152,7 +157,10 @@ def seed_hub(instance: Path, area: DemoArea, *, period_start: date, period_end: 
             for offset, supporter in enumerate(item.supporters, start=1):
                 when = min(item.created_at + timedelta(hours=3 * offset), end_of_period)
                 support_contribution(
-                    session, contribution_id=contribution.id, participant=person(supporter), created_at=when
+                    session,
+                    contribution_id=contribution.id,
+                    participant=person(supporter),
+                    created_at=when,
                 )
                 supports += 1
         session.commit()
@@ -179,7 +187,16 @@ class DemoNetwork:
 
     def initialise(self) -> None:
         click.echo(f"Setting up the national aggregator in {self.aggregator.instance}")
-        _run(_hubnet("aggregator", "init", "--instance", str(self.aggregator.instance), "--id", AGGREGATOR_ID))
+        _run(
+            _hubnet(
+                "aggregator",
+                "init",
+                "--instance",
+                str(self.aggregator.instance),
+                "--id",
+                AGGREGATOR_ID,
+            )
+        )
         for area, hub in zip(self.areas, self.hubs, strict=True):
             click.echo(f"Setting up the {area.name} hub ({area.gss}) in {hub.instance}")
             _run(
@@ -211,7 +228,12 @@ class DemoNetwork:
         for area, hub in zip(self.areas, self.hubs, strict=True):
             started = time.monotonic()
             made, supported = seed_hub(
-                hub.instance, area, period_start=period_start, period_end=period_end, count=count, seed=seed
+                hub.instance,
+                area,
+                period_start=period_start,
+                period_end=period_end,
+                count=count,
+                seed=seed,
             )
             click.echo(
                 f"Seeded {area.name}: {made:,} contributions and {supported:,} 'me too' supports "
@@ -223,7 +245,10 @@ class DemoNetwork:
     def start(self) -> None:
         logs = self.directory / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        for process, group in [(self.aggregator, "aggregator"), *((hub, "hub") for hub in self.hubs)]:
+        for process, group in [
+            (self.aggregator, "aggregator"),
+            *((hub, "hub") for hub in self.hubs),
+        ]:
             port = process.url.rsplit(":", 1)[1]
             log = (logs / f"{process.name}.log").open("ab")
             process.popen = subprocess.Popen(
@@ -244,13 +269,16 @@ class DemoNetwork:
             if process.popen.poll() is not None:
                 log = (self.directory / "logs" / f"{process.name}.log").read_text(errors="replace")
                 raise click.ClickException(
-                    f"{process.name} stopped while starting (exit {process.popen.returncode}):\n{log[-3000:]}"
+                    f"{process.name} stopped while starting "
+                    f"(exit {process.popen.returncode}):\n{log[-3000:]}"
                 )
             with contextlib.suppress(requests.RequestException):
                 if requests.get(process.url + probe, timeout=2).status_code == 200:
                     return
             time.sleep(0.2)
-        raise click.ClickException(f"{process.name} did not answer at {process.url} within {timeout:.0f} s")
+        raise click.ClickException(
+            f"{process.name} did not answer at {process.url} within {timeout:.0f} s"
+        )
 
     def stop(self) -> None:
         running = [p for p in [*self.hubs, self.aggregator] if p.popen and p.popen.poll() is None]
@@ -306,9 +334,11 @@ class DemoNetwork:
     # -- the round trip ---------------------------------------------------------
 
     def push_all(self, period_label: str) -> None:
-        for hub in self.hubs:
-            output = _run(_hubnet("hub", "push", "--instance", str(hub.instance), "--period", period_label))
-            click.echo(f"{hub.name}: " + " ".join(output.split())[:200])
+        for area, hub in zip(self.areas, self.hubs, strict=True):
+            output = _run(
+                _hubnet("hub", "push", "--instance", str(hub.instance), "--period", period_label)
+            )
+            click.echo(f"\n{area.name}:\n  " + "\n  ".join(output.strip().splitlines()))
 
     def priorities(self, period_label: str) -> dict[str, Any]:
         response = requests.get(
@@ -323,15 +353,20 @@ def print_top(priorities: dict[str, Any], *, limit: int = 10) -> None:
     """The national top priorities as a plain-text table."""
     reporting = ", ".join(hub["name"] for hub in priorities["hubs_reporting"]) or "none"
     click.echo("")
-    click.echo(f"National priorities, {priorities['period']['label']} (hubs reporting: {reporting})")
-    click.echo(f"Ranking: {priorities['ranking']}")
+    click.echo(
+        f"National priorities, {priorities['period']['label']} (hubs reporting: {reporting})"
+    )
+    click.echo(textwrap.fill(f"How it is ranked: {priorities['ranking']}", width=100))
     click.echo("")
-    click.echo(f"{'#':>3}  {'Theme':<34} {'People':>7} {'Range':>13} {'Per 100k':>9} {'Top-5 in':>9}")
+    click.echo(
+        f"{'#':>3}  {'Theme':<34} {'People':>7} {'Range':>13} {'Per 100k':>9} {'Top-5 in':>9}"
+    )
     for row in priorities["priorities"][:limit]:
-        bounds = f"{row['lower']}–{row['upper']}"
+        bounds = "exact" if row["lower"] == row["upper"] else f"{row['lower']}–{row['upper']}"
+        hubs = "hub" if row["top5_hubs"] == 1 else "hubs"
         click.echo(
             f"{row['rank']:>3}  {row['name']:<34} {row['total']:>7} {bounds:>13} "
-            f"{row['rate_per_100k']:>9} {row['top5_hubs']:>4} hubs"
+            f"{row['rate_per_100k']:>9} {row['top5_hubs']:>4} {hubs}"
         )
     if priorities.get("hubs_missing"):
         missing = ", ".join(hub["name"] for hub in priorities["hubs_missing"])
@@ -339,18 +374,26 @@ def print_top(priorities: dict[str, Any], *, limit: int = 10) -> None:
 
 
 @click.command("demo")
-@click.option("--once", is_flag=True, help="Do the round trip, print the national top 10, stop and exit.")
 @click.option(
-    "--dir", "directory", type=click.Path(path_type=Path), default=Path("var/demo"), show_default=True,
+    "--once", is_flag=True, help="Do the round trip, print the national top 10, stop and exit."
+)
+@click.option(
+    "--dir", "directory", type=click.Path(path_type=Path), default=Path("var/demo"),
+    show_default=True,
     help="Where the demo keeps its instances, databases, keys and logs (wiped at each start).",
 )  # fmt: skip
-@click.option("--contributions", default=3000, show_default=True, help="Synthetic contributions per hub.")
+@click.option(
+    "--contributions", default=3000, show_default=True, help="Synthetic contributions per hub."
+)
 @click.option("--seed", default=2026, show_default=True, help="Random seed for the synthetic data.")
 @click.option(
     "--base-port", default=8100, show_default=True,
-    help="Aggregator on this port, hubs on the next ones (free ports are used if these are busy; 0: always).",
+    help="Aggregator on this port, hubs on the next ones "
+    "(free ports are used if these are busy; 0: always).",
 )  # fmt: skip
-def demo_command(once: bool, directory: Path, contributions: int, seed: int, base_port: int) -> None:
+def demo_command(
+    once: bool, directory: Path, contributions: int, seed: int, base_port: int
+) -> None:
     """Run an aggregator and three hubs on this machine and show national priorities.
 
     Everything is real but local: separate processes talking HTTP on 127.0.0.1,
@@ -358,6 +401,7 @@ def demo_command(once: bool, directory: Path, contributions: int, seed: int, bas
     The contributions are synthetic. Stop it with Ctrl-C.
     """
     started = time.monotonic()
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations are routine here
     stop_leftovers(directory)
     if directory.exists():
         import shutil
@@ -383,14 +427,21 @@ def demo_command(once: bool, directory: Path, contributions: int, seed: int, bas
         if once:
             return
         click.echo("\nThe network is running:")
-        click.echo(f"  National aggregator  {network.aggregator.url}/priorities?period={period.label}")
+        click.echo(
+            f"  National aggregator  {network.aggregator.url}/priorities?period={period.label}"
+        )
         for area, hub in zip(network.areas, network.hubs, strict=True):
             click.echo(f"  {area.name + ' hub':<20} {hub.url}/")
         click.echo(f"  Every URL and public key: {network_file}")
         click.echo("Press Ctrl-C to stop.")
-        while all(p.popen is not None and p.popen.poll() is None for p in [network.aggregator, *network.hubs]):
+        while all(
+            p.popen is not None and p.popen.poll() is None
+            for p in [network.aggregator, *network.hubs]
+        ):
             time.sleep(1)
-        raise click.ClickException("a demo process stopped unexpectedly; see " + str(directory / "logs"))
+        raise click.ClickException(
+            "a demo process stopped unexpectedly; see " + str(directory / "logs")
+        )
     except KeyboardInterrupt:
         click.echo("\nStopping the demo network.")
     finally:

@@ -40,7 +40,7 @@ def _population(gss: str) -> int:
             if (
                 row["gss_code"] == gss
                 and row["characteristic"] == "total_usual_residents"
-                and "TS008" in row["category"]
+                and "TS007" in row["category"]
             ):
                 return int(row["count"])
     raise LookupError(f"no Census 2021 population for {gss}")
@@ -95,7 +95,13 @@ def demo_areas() -> list[DemoArea]:
                 "learning-disability-autism": 4,
                 "care-integration": 3,
             },
-            (("autism-assessment", "Waiting for an autism assessment", "learning-disability-autism"),),
+            (
+                (
+                    "autism-assessment",
+                    "Waiting for an autism assessment",
+                    "learning-disability-autism",
+                ),
+            ),
         ),
     ]
 
@@ -104,114 +110,330 @@ def demo_areas() -> list[DemoArea]:
 # and a closing line so that contributions read differently from one another.
 TEMPLATES: dict[str, list[tuple[str, str, str]]] = {
     "gp-access": [
-        ("concern", "Can't get a GP appointment", "I ring at 8am every day and all the appointments have gone by 8.15."),
-        ("idea", "Let people book GP appointments a week ahead", "Working people cannot ring at 8am; let us book ahead."),
-        ("experience", "Saw a different doctor every time", "Nobody knows my history and I have to explain it again each visit."),
-        ("question", "Why does the practice only offer phone calls?", "Some problems need to be seen in person."),
+        (
+            "concern",
+            "Can't get a GP appointment",
+            "I ring at 8am every day and all the appointments have gone by 8.15.",
+        ),
+        (
+            "idea",
+            "Let people book GP appointments a week ahead",
+            "Working people cannot ring at 8am; let us book ahead.",
+        ),
+        (
+            "experience",
+            "Saw a different doctor every time",
+            "Nobody knows my history and I have to explain it again each visit.",
+        ),
+        (
+            "question",
+            "Why does the practice only offer phone calls?",
+            "Some problems need to be seen in person.",
+        ),
     ],
     "urgent-emergency-care": [
-        ("experience", "Waited nine hours in A&E with my dad", "He is 84 and sat on a plastic chair all night."),
-        ("concern", "Ambulance took over two hours", "My neighbour fell and we waited on the floor with her."),
-        ("question", "When should I use 111 instead of A&E?", "The advice is confusing and changes every winter."),
+        (
+            "experience",
+            "Waited nine hours in A&E with my dad",
+            "He is 84 and sat on a plastic chair all night.",
+        ),
+        (
+            "concern",
+            "Ambulance took over two hours",
+            "My neighbour fell and we waited on the floor with her.",
+        ),
+        (
+            "question",
+            "When should I use 111 instead of A&E?",
+            "The advice is confusing and changes every winter.",
+        ),
     ],
     "planned-care-waiting": [
-        ("concern", "Eighteen months waiting for a hip operation", "I am in pain every day and can no longer work."),
-        ("question", "Where am I on the waiting list?", "Nobody can tell me how long I will wait or who to ask."),
-        ("idea", "Text updates for people on waiting lists", "A simple message every month would stop the worry."),
+        (
+            "concern",
+            "Eighteen months waiting for a hip operation",
+            "I am in pain every day and can no longer work.",
+        ),
+        (
+            "question",
+            "Where am I on the waiting list?",
+            "Nobody can tell me how long I will wait or who to ask.",
+        ),
+        (
+            "idea",
+            "Text updates for people on waiting lists",
+            "A simple message every month would stop the worry.",
+        ),
     ],
     "mental-health": [
-        ("concern", "Months waiting for talking therapy", "I was told to call the crisis line if things get worse while I wait."),
-        ("experience", "Crisis team was kind but stretched", "They came, but only once, and then nobody followed up."),
-        ("idea", "Drop-in mental health support in the evenings", "Young people need somewhere to go that is not A&E."),
-        ("question", "Who can I talk to about my son's mental health?", "The school says CAMHS, CAMHS says the GP."),
+        (
+            "concern",
+            "Months waiting for talking therapy",
+            "I was told to call the crisis line if things get worse while I wait.",
+        ),
+        (
+            "experience",
+            "Crisis team was kind but stretched",
+            "They came, but only once, and then nobody followed up.",
+        ),
+        (
+            "idea",
+            "Drop-in mental health support in the evenings",
+            "Young people need somewhere to go that is not A&E.",
+        ),
+        (
+            "question",
+            "Who can I talk to about my son's mental health?",
+            "The school says CAMHS, CAMHS says the GP.",
+        ),
     ],
     "adult-social-care": [
-        ("concern", "Care visits cut to fifteen minutes", "My mother cannot be washed and fed properly in fifteen minutes."),
-        ("question", "How do I get a needs assessment under the Care Act?", "I have asked the council twice and heard nothing."),
-        ("experience", "The care home was excellent", "Staff treated my husband with real dignity until the end."),
+        (
+            "concern",
+            "Care visits cut to fifteen minutes",
+            "My mother cannot be washed and fed properly in fifteen minutes.",
+        ),
+        (
+            "question",
+            "How do I get a needs assessment under the Care Act?",
+            "I have asked the council twice and heard nothing.",
+        ),
+        (
+            "experience",
+            "The care home was excellent",
+            "Staff treated my husband with real dignity until the end.",
+        ),
     ],
     "care-integration": [
-        ("experience", "Stuck in hospital waiting for a care package", "Medically fit for three weeks but no care at home was ready."),
-        ("idea", "One shared care record for health and social care", "I tell my story to six different people."),
+        (
+            "experience",
+            "Stuck in hospital waiting for a care package",
+            "Medically fit for three weeks but no care at home was ready.",
+        ),
+        (
+            "idea",
+            "One shared care record for health and social care",
+            "I tell my story to six different people.",
+        ),
     ],
     "unpaid-carers": [
-        ("concern", "No break for unpaid carers", "I care for my wife day and night and have not had a day off in a year."),
-        ("idea", "Carers' card that GPs and pharmacies recognise", "So we can collect prescriptions and be listened to."),
-        ("question", "Am I entitled to a carer's assessment?", "Nobody told me I could ask for one."),
+        (
+            "concern",
+            "No break for unpaid carers",
+            "I care for my wife day and night and have not had a day off in a year.",
+        ),
+        (
+            "idea",
+            "Carers' card that GPs and pharmacies recognise",
+            "So we can collect prescriptions and be listened to.",
+        ),
+        (
+            "question",
+            "Am I entitled to a carer's assessment?",
+            "Nobody told me I could ask for one.",
+        ),
     ],
     "children-young-people": [
-        ("concern", "Long waits for children's speech therapy", "My daughter starts school next year and still cannot be understood."),
-        ("experience", "Moving from children's to adult services was a cliff edge", "At 18 everything stopped."),
+        (
+            "concern",
+            "Long waits for children's speech therapy",
+            "My daughter starts school next year and still cannot be understood.",
+        ),
+        (
+            "experience",
+            "Moving from children's to adult services was a cliff edge",
+            "At 18 everything stopped.",
+        ),
     ],
     "maternity": [
-        ("experience", "Midwives were wonderful but rushed", "I felt listened to, but there were not enough of them."),
-        ("concern", "Postnatal checks were missed", "Nobody came to check on me after the first week."),
+        (
+            "experience",
+            "Midwives were wonderful but rushed",
+            "I felt listened to, but there were not enough of them.",
+        ),
+        (
+            "concern",
+            "Postnatal checks were missed",
+            "Nobody came to check on me after the first week.",
+        ),
     ],
     "long-term-conditions": [
-        ("idea", "Group sessions for people with diabetes", "Learning from others helped me more than any leaflet."),
-        ("concern", "Annual reviews keep being cancelled", "My COPD review has been put off twice."),
+        (
+            "idea",
+            "Group sessions for people with diabetes",
+            "Learning from others helped me more than any leaflet.",
+        ),
+        (
+            "concern",
+            "Annual reviews keep being cancelled",
+            "My COPD review has been put off twice.",
+        ),
     ],
     "cancer": [
-        ("experience", "Fast diagnosis, then a long wait for treatment", "The two-week referral was quick; the treatment was not."),
-        ("question", "Why was bowel screening stopped at my age?", "I would like to keep being checked."),
+        (
+            "experience",
+            "Fast diagnosis, then a long wait for treatment",
+            "The two-week referral was quick; the treatment was not.",
+        ),
+        (
+            "question",
+            "Why was bowel screening stopped at my age?",
+            "I would like to keep being checked.",
+        ),
     ],
     "learning-disability-autism": [
-        ("concern", "Two years waiting for an autism assessment", "My son cannot get support at school without a diagnosis."),
-        ("idea", "Easy read letters for all appointments", "My brother cannot read the letters the hospital sends."),
+        (
+            "concern",
+            "Two years waiting for an autism assessment",
+            "My son cannot get support at school without a diagnosis.",
+        ),
+        (
+            "idea",
+            "Easy read letters for all appointments",
+            "My brother cannot read the letters the hospital sends.",
+        ),
     ],
     "dementia": [
-        ("experience", "Memory clinic diagnosis took a year", "By the time we were seen, things had moved on a lot."),
-        ("idea", "Dementia-friendly GP appointments", "Longer slots, same doctor, a quiet waiting room."),
+        (
+            "experience",
+            "Memory clinic diagnosis took a year",
+            "By the time we were seen, things had moved on a lot.",
+        ),
+        (
+            "idea",
+            "Dementia-friendly GP appointments",
+            "Longer slots, same doctor, a quiet waiting room.",
+        ),
     ],
     "prevention-public-health": [
-        ("idea", "Health checks at the community centre", "People who never go to the doctor will go to the community centre."),
-        ("question", "Where can I get my flu jab if I work shifts?", "The clinics are only in the day."),
+        (
+            "idea",
+            "Health checks at the community centre",
+            "People who never go to the doctor will go to the community centre.",
+        ),
+        (
+            "question",
+            "Where can I get my flu jab if I work shifts?",
+            "The clinics are only in the day.",
+        ),
     ],
     "dentistry": [
-        ("concern", "No NHS dentist taking patients within 40 miles", "I have been on a waiting list for three years."),
-        ("experience", "Pulled my own tooth out", "I could not find an NHS dentist and could not afford private."),
-        ("question", "How do I find an NHS dentist for my children?", "Every practice says their list is closed."),
+        (
+            "concern",
+            "No NHS dentist taking patients within 40 miles",
+            "I have been on a waiting list for three years.",
+        ),
+        (
+            "experience",
+            "Pulled my own tooth out",
+            "I could not find an NHS dentist and could not afford private.",
+        ),
+        (
+            "question",
+            "How do I find an NHS dentist for my children?",
+            "Every practice says their list is closed.",
+        ),
     ],
     "pharmacy": [
         ("concern", "Our local pharmacy closed", "The nearest one is now two buses away."),
-        ("experience", "Medicines out of stock again", "I went to four pharmacies for my epilepsy medication."),
+        (
+            "experience",
+            "Medicines out of stock again",
+            "I went to four pharmacies for my epilepsy medication.",
+        ),
     ],
     "community-services": [
         ("idea", "More district nurses in the evenings", "Visits at 10pm are not safe for anyone."),
-        ("experience", "Physio at the community hospital was brilliant", "Close to home and no parking stress."),
+        (
+            "experience",
+            "Physio at the community hospital was brilliant",
+            "Close to home and no parking stress.",
+        ),
     ],
     "end-of-life-care": [
-        ("experience", "The hospice team made all the difference", "Dad died at home, as he wanted, because of them."),
+        (
+            "experience",
+            "The hospice team made all the difference",
+            "Dad died at home, as he wanted, because of them.",
+        ),
         ("concern", "No out-of-hours palliative care", "At the weekend there was nobody to call."),
     ],
     "workforce": [
-        ("concern", "Care workers paid less than supermarket staff", "No wonder nobody stays in the job."),
+        (
+            "concern",
+            "Care workers paid less than supermarket staff",
+            "No wonder nobody stays in the job.",
+        ),
         ("experience", "Agency staff did not know my mum's needs", "Every day a different face."),
     ],
     "digital-access": [
-        ("concern", "Everything is online now and I am not", "I am 79 and do not have a smartphone."),
-        ("idea", "Keep a phone line for people who are not online", "Not everyone can use the NHS App."),
+        (
+            "concern",
+            "Everything is online now and I am not",
+            "I am 79 and do not have a smartphone.",
+        ),
+        (
+            "idea",
+            "Keep a phone line for people who are not online",
+            "Not everyone can use the NHS App.",
+        ),
     ],
     "health-inequalities": [
-        ("concern", "Health services do not reach our estate", "People here die years earlier than across the city."),
-        ("idea", "Interpreters at every GP appointment", "My mother does not speak English and I am ten years old."),
+        (
+            "concern",
+            "Health services do not reach our estate",
+            "People here die years earlier than across the city.",
+        ),
+        (
+            "idea",
+            "Interpreters at every GP appointment",
+            "My mother does not speak English and I am ten years old.",
+        ),
     ],
     "rights-information-advocacy": [
-        ("question", "What are my rights under the Care Act 2014?", "I need a simple booklet, not a 300-page act."),
-        ("concern", "Nobody told us about section 117 aftercare", "We paid for care that should have been free."),
+        (
+            "question",
+            "What are my rights under the Care Act 2014?",
+            "I need a simple booklet, not a 300-page act.",
+        ),
+        (
+            "concern",
+            "Nobody told us about section 117 aftercare",
+            "We paid for care that should have been free.",
+        ),
     ],
     "transport-access": [
-        ("concern", "Three buses to get to hospital", "The appointment is at 9am and the first bus arrives at 10."),
-        ("idea", "Volunteer drivers for hospital appointments", "It works in the next parish; why not here?"),
-        ("experience", "Missed my scan because of the ferry", "The sailing was cancelled and I had to wait another month."),
+        (
+            "concern",
+            "Three buses to get to hospital",
+            "The appointment is at 9am and the first bus arrives at 10.",
+        ),
+        (
+            "idea",
+            "Volunteer drivers for hospital appointments",
+            "It works in the next parish; why not here?",
+        ),
+        (
+            "experience",
+            "Missed my scan because of the ferry",
+            "The sailing was cancelled and I had to wait another month.",
+        ),
     ],
     "safety-dignity": [
         ("concern", "Left in a wet bed for hours on the ward", "The staff were too busy to come."),
-        ("experience", "Treated with respect at the walk-in centre", "They listened and explained everything."),
+        (
+            "experience",
+            "Treated with respect at the walk-in centre",
+            "They listened and explained everything.",
+        ),
     ],
     "funding": [
         ("question", "Why do I have to sell my house to pay for care?", "We saved all our lives."),
-        ("concern", "Day centre closed to save money", "It was the only place my son went all week."),
+        (
+            "concern",
+            "Day centre closed to save money",
+            "It was the only place my son went all week.",
+        ),
     ],
     "other": [
         ("idea", "Quiet hours at the hospital café", "Some of us find the noise too much."),
@@ -219,7 +441,12 @@ TEMPLATES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 OPENINGS = ["", "I live in {place}. ", "In {place}, ", "Speaking for my family: ", "As a carer: "]
-CLOSINGS = ["", " Please do something about this.", " Others I know say the same.", " Thank you for listening."]
+CLOSINGS = [
+    "",
+    " Please do something about this.",
+    " Others I know say the same.",
+    " Thank you for listening.",
+]
 
 
 @dataclass(frozen=True)
@@ -241,7 +468,7 @@ def synthetic_contributions(
     codes = sorted(TEMPLATES)
     weights = [area.emphasis.get(code, 1) for code in codes]
     local_slug = {code: slug for slug, _name, code in area.local_themes}
-    people = max(10, int(count * 0.6))
+    people = max(10, int(count * rng.uniform(0.5, 0.75)))  # how many different residents took part
     days = (period.end - period.start).days + 1
     for _ in range(count):
         code = rng.choices(codes, weights)[0]

@@ -48,7 +48,8 @@ def problem(
 def validation_problem(errors: Mapping[str, Any], *, detail: str | None = None) -> Response:
     """A 400 problem from a marshmallow error dict (field → messages)."""
     listed = [
-        {"field": field, "reason": "; ".join(_flatten(messages))} for field, messages in errors.items()
+        {"field": field, "reason": "; ".join(_flatten(messages))}
+        for field, messages in errors.items()
     ]
     summary = detail or "; ".join(f"{e['field']}: {e['reason']}" for e in listed)
     return problem(400, "validation-error", "The request is not valid", summary, errors=listed)
@@ -67,7 +68,9 @@ def _flatten(messages: Any) -> list[str]:
 def protocol_problem(error: ProtocolError) -> Response:
     """The problem document for a refused envelope or statement."""
     errors = [{"field": error.field, "reason": error.detail}] if error.field else None
-    return problem(error.status, error.slug, error.title, error.detail, errors=errors, **error.extra)
+    return problem(
+        error.status, error.slug, error.title, error.detail, errors=errors, **error.extra
+    )
 
 
 def register_api_errors(app: Flask, prefix: str = "/api/") -> None:

@@ -40,8 +40,8 @@ def make_database_url(tmp_path: Path) -> Iterator[DatabaseFactory]:
             connection.execute(text(f'CREATE DATABASE "{database}"'))
         engine.dispose()
         created.append(database)
-        return make_url(_psycopg(admin)).set(database=database).render_as_string(
-            hide_password=False
+        return (
+            make_url(_psycopg(admin)).set(database=database).render_as_string(hide_password=False)
         )
 
     yield make

@@ -60,7 +60,11 @@ class Cell:
 
     @property
     def bounds(self) -> tuple[int, int]:
-        """Lowest and highest true count consistent with this cell under the default rule."""
+        """The range of true counts a suppressed cell may hide (1 to k-1 under the default rule).
+
+        A published cell is taken at its value: rounding error is not counted
+        here (a rounded 10 may be any true count from 8 to 12).
+        """
         if self.suppressed:
             return (1, DEFAULT_K - 1)
         assert self.value is not None
@@ -100,7 +104,9 @@ def check_cells(body: Mapping[str, Any]) -> None:
     published 1..k-1, a value off the rounding grid, a suppressed cell that
     still carries a value, or a declared rule looser than the default.
     """
-    declared = body.get("disclosure", {})
+    declared = body.get("disclosure")
+    if not isinstance(declared, Mapping):
+        raise DisclosureViolation("the body declares no disclosure rule", field="body.disclosure")
     try:
         rule = DisclosureRule(
             name=str(declared.get("rule_set", "")),
@@ -114,12 +120,25 @@ def check_cells(body: Mapping[str, Any]) -> None:
         ) from exc
     for path, cell in iter_cells(body):
         value, suppressed = cell["value"], cell["suppressed"]
+        if not isinstance(suppressed, bool) or not (
+            value is None or (isinstance(value, int) and not isinstance(value, bool))
+        ):
+            raise DisclosureViolation(
+                f"{path} must be a whole number (or null) with suppressed true or false",
+                field=path,
+            )
         if suppressed:
             if value is not None:
-                raise DisclosureViolation(f"{path} is suppressed but carries value {value}", field=path)
+                raise DisclosureViolation(
+                    f"{path} is suppressed but carries value {value}", field=path
+                )
             continue
         if value is None:
-            raise DisclosureViolation(f"{path} has no value but is not marked suppressed", field=path)
+            raise DisclosureViolation(
+                f"{path} has no value but is not marked suppressed", field=path
+            )
+        if value < 0:
+            raise DisclosureViolation(f"{path} publishes a negative count {value}", field=path)
         if 0 < value < rule.k:
             raise DisclosureViolation(
                 f"{path} publishes {value}: counts 1–{rule.k - 1} must be suppressed", field=path

@@ -1,0 +1,93 @@
+"""The hub: one Flask app per council or city region. It owns its people's data.
+
+Local people raise ideas, concerns, questions and experiences, and say "me
+too" to what others raised (`gather`), under local themes mapped onto the
+national taxonomy (`themes`). Each period the hub builds an anonymised,
+disclosure-controlled summary (`summary`), signs it and queues it in its
+outbox (`outbox`), which delivers it to the national aggregator in order.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Config, Flask
+
+from hub import csrf, gather, themes
+from hub.db import MIGRATIONS
+from hubnet.config import load_config
+from hubnet.db import init_database
+from hubnet.problems import register_api_errors
+
+DEFAULT_INSTANCE = "instance/hub"
+
+DEFAULTS: dict[str, Any] = {
+    "HUB_ID": None,  # the ONS GSS code of the hub's area, e.g. E08000003
+    "HUB_NAME": "Health and care hub",
+    "REGION": None,
+    "POPULATION": None,
+    "DATABASE_URL": None,  # None: hub.sqlite3 in the instance folder
+    "SECRET_KEY": None,
+    "PRIVATE_KEY": "hub-key.pem",
+    "AGGREGATOR_URL": None,
+    "AGGREGATOR_ID": None,
+    "AGGREGATOR_PUBLIC_KEY": "aggregator.pub",
+    "SESSION_COOKIE_NAME": "hub_session",
+    "SESSION_COOKIE_SECURE": False,  # production sets true (served over HTTPS)
+    "SESSION_COOKIE_SAMESITE": "Lax",  # a cross-site POST carries no session (see hub/csrf.py)
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=365),
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # the longest contribution is 5,000 characters
+}
+
+
+def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
+    """Fill app.config: defaults → instance hub.toml → HUB_* environment → `config`."""
+    overrides = {
+        "INSTANCE_PATH": os.environ.get("HUB_INSTANCE", DEFAULT_INSTANCE),
+        **(config or {}),
+    }
+    load_config(app, prefix="HUB", filename="hub.toml", defaults=DEFAULTS, overrides=overrides)
+    app.config["INSTANCE_PATH"] = str(Path(app.config["INSTANCE_PATH"]).resolve())
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = (
+            f"sqlite:///{Path(app.config['INSTANCE_PATH']) / 'hub.sqlite3'}"
+        )
+
+
+def instance_config(instance_path: str) -> Config:
+    """The configuration an app for this instance would have, without starting one."""
+    app = Flask(__name__)
+    configure(app, {"INSTANCE_PATH": instance_path})
+    return app.config
+
+
+def migrate_hint(instance_path: str) -> str:
+    """The command that brings this instance's database up to date."""
+    return f"hubnet hub migrate --instance {shlex.quote(instance_path)}"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the hub app; refuses to start without a SECRET_KEY or on an unmigrated database."""
+    app = Flask(__name__)
+    configure(app, config)
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError(
+            "SECRET_KEY is not set: run `hubnet hub init`, or set HUB_SECRET_KEY in the environment"
+        )
+    init_database(app, MIGRATIONS, fix=migrate_hint(app.config["INSTANCE_PATH"]))
+    register_api_errors(app)
+    csrf.init_app(app)
+    themes.init_app(app)
+    gather.init_app(app)
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # tidy HTML from templates
+
+    @app.context_processor
+    def _hub_identity() -> dict[str, Any]:
+        return {"hub_name": app.config["HUB_NAME"]}
+
+    return app

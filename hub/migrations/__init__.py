@@ -1,0 +1,1 @@
+"""Alembic migrations for the hub's database (`hubnet hub migrate`)."""

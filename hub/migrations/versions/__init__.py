@@ -1,0 +1,1 @@
+"""One file per revision, named `<rev>_<slug>.py`, each with upgrade and downgrade."""

@@ -1,0 +1,1 @@
+"""Outbox: signed summaries queued in order, and their delivery to the aggregator."""

@@ -1,0 +1,58 @@
+"""The national aggregator: verifies hubs' signed summaries, logs them, ranks priorities.
+
+Holds no personal data: only the anonymised summaries hubs choose to send,
+exactly as signed. `create_app` loads config (defaults → the instance
+folder's `aggregator.toml` → `AGGREGATOR_…` environment → the dict passed in),
+refuses an unmigrated database or a missing log key, and registers each
+feature: registry, ingest, log, priorities, home.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from federation.envelope import MAX_ENVELOPE_BYTES
+from hubnet.config import instance_file, load_config
+from hubnet.db import init_database
+from hubnet.problems import register_api_errors
+from national_aggregator import home, ingest, log, priorities, registry
+from national_aggregator.db import MIGRATIONS
+
+DEFAULT_INSTANCE = Path("instance/aggregator")
+CONFIG_FILE = "aggregator.toml"
+DEFAULTS: Mapping[str, Any] = {
+    "AGGREGATOR_ID": "hubnet-national-england",
+    "LOG_ORIGIN": "hubnet.national/log",
+    "LOG_PRIVATE_KEY": "log-key.pem",
+    # Flask answers 413 past this, before reading the body; the API turns it into problem JSON.
+    "MAX_CONTENT_LENGTH": MAX_ENVELOPE_BYTES,
+}
+
+
+def load_settings(config: Mapping[str, Any] | None = None) -> Flask:
+    """An app with its configuration loaded and nothing else (what `migrate` needs)."""
+    app = Flask(__name__)
+    overrides = dict(config or {})
+    if "INSTANCE_PATH" not in overrides and not os.environ.get("AGGREGATOR_INSTANCE"):
+        overrides["INSTANCE_PATH"] = str(DEFAULT_INSTANCE)
+    load_config(
+        app, prefix="AGGREGATOR", filename=CONFIG_FILE, defaults=DEFAULTS, overrides=overrides
+    )
+    app.config.setdefault("DATABASE_URL", f"sqlite:///{instance_file(app, 'aggregator.sqlite3')}")
+    return app
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The aggregator app; raises DatabaseNotMigrated or LogKeyUnavailable with the fix."""
+    app = load_settings(config)
+    instance = Path(app.config["INSTANCE_PATH"])
+    init_database(app, MIGRATIONS, fix=f"hubnet aggregator migrate --instance {instance}")
+    register_api_errors(app)
+    for feature in (registry, ingest, log, priorities, home):
+        feature.init_app(app)
+    return app

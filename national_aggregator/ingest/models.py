@@ -1,0 +1,79 @@
+"""Accepted submissions, the per-theme cells denormalised from them, and equivocation evidence.
+
+A submission keeps its envelope exactly as received (the bytes the hub
+signed and the log hashed) and the receipt exactly as first sent, so a hub
+that resends the same bytes gets the same receipt back, byte for byte.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from national_aggregator.db import Base, UTCDateTime
+
+
+class Submission(Base):
+    __tablename__ = "submission"
+    __table_args__ = (
+        UniqueConstraint("hub_gss", "seq"),  # two racing requests cannot both take one seq
+        Index("ix_submission_period", "period_start", "period_end", "hub_gss"),
+    )
+
+    submission_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hub_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    seq: Mapped[int]
+    keyid: Mapped[str] = mapped_column(ForeignKey("hub_key.keyid"))
+    kind: Mapped[str] = mapped_column(String(40))
+    schema: Mapped[str] = mapped_column(String(40))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)  # the hub's clock, as signed
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Suppressed cells hide 1..k-1 people; a hub may declare a stricter k than the default 8.
+    disclosure_k: Mapped[int]
+    payload_sha256: Mapped[str] = mapped_column(String(64))  # what the next `prev` must be
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    receipt: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SummaryTheme(Base):
+    """One theme's published cells from one summary: what the priorities query sums."""
+
+    __tablename__ = "summary_theme"
+    __table_args__ = (Index("ix_summary_theme_period", "period_start", "period_end"),)
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.submission_id"), primary_key=True
+    )
+    theme_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    hub_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    people_value: Mapped[int | None]  # None when suppressed
+    people_suppressed: Mapped[bool]
+    contributors_value: Mapped[int | None]
+    contributors_suppressed: Mapped[bool]
+    supporters_value: Mapped[int | None]
+    supporters_suppressed: Mapped[bool]
+
+
+class Equivocation(Base):
+    """A validly signed statement that reuses an accepted `seq` with different bytes.
+
+    Kept as evidence that the hub (or someone holding its key) signed two
+    different histories; the only thing the aggregator stores from a refusal.
+    """
+
+    __tablename__ = "equivocation"
+    __table_args__ = (UniqueConstraint("hub_gss", "envelope_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    seq: Mapped[int]
+    accepted_submission_id: Mapped[str] = mapped_column(ForeignKey("submission.submission_id"))
+    envelope_sha256: Mapped[str] = mapped_column(String(64))
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,60 @@
+"""The transparency log's storage: leaves, complete subtree hashes, and signed checkpoints.
+
+`log_node` holds the hash of every complete, aligned subtree (level 0 are the
+leaves), which is all `federation.merkle` needs to compute any root or proof
+in O(log n) reads. `log_state` is a single row whose update is the log's
+write lock: every append takes it first, so appends happen one at a time on
+SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary
+from sqlalchemy.orm import Mapped, mapped_column
+
+from national_aggregator.db import Base, UTCDateTime, value_enum
+
+LOG_STATE_ID = 1
+
+
+class LeafKind(enum.StrEnum):
+    STATEMENT = "statement"
+
+
+class LogState(Base):
+    __tablename__ = "log_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int]
+
+
+class LogLeaf(Base):
+    __tablename__ = "log_leaf"
+
+    index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    kind: Mapped[LeafKind] = mapped_column(value_enum(LeafKind, "log_leaf_kind"))
+    submission_id: Mapped[str | None] = mapped_column(
+        ForeignKey("submission.submission_id"), unique=True
+    )
+    appended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LogNode(Base):
+    __tablename__ = "log_node"
+
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogCheckpoint(Base):
+    __tablename__ = "log_checkpoint"
+
+    size: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    signed: Mapped[bytes] = mapped_column(LargeBinary)  # canonical JSON, served as is
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,116 @@
+"""Residents raise and support issues on two hubs; each hub pushes its signed
+summary over HTTP; the aggregator verifies it and ranks national priorities."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from federation.periods import Period
+from tests.e2e.conftest import Network
+from tests.e2e.network import hubnet
+
+pytestmark = pytest.mark.e2e
+
+
+def raise_as_new_person(hub_url: str, theme: str, kind: str = "concern") -> int:
+    """A new resident (a fresh cookie jar) raises one contribution through the hub's API."""
+    person = requests.Session()
+    response = person.post(
+        f"{hub_url}/api/v1/contributions",
+        json={
+            "kind": kind,
+            "title": "Cannot get a GP appointment",
+            "body": "I ring at 8am every day and the appointments are gone by 8.15.",
+            "theme": theme,
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    contribution_id: int = response.json()["id"]
+    return contribution_id
+
+
+def support_as_new_person(hub_url: str, contribution_id: int) -> None:
+    response = requests.Session().post(
+        f"{hub_url}/api/v1/contributions/{contribution_id}/support", timeout=10
+    )
+    assert response.status_code in (200, 201), response.text
+
+
+def test_pushed_summaries_arrive_verified_and_rank_nationally(network: Network) -> None:
+    manchester = network.hubs["E08000003"].url
+    cornwall = network.hubs["E06000052"].url
+    # Manchester: 9 people raise GP access concerns and 3 more say "me too" (12 people → 10);
+    # dentistry: 2 people (suppressed). Cornwall: 13 people on dentistry (→ 15).
+    gp_access = [raise_as_new_person(manchester, "gp-access") for _ in range(9)]
+    first = gp_access[0]
+    for _ in range(3):
+        support_as_new_person(manchester, first)
+    for _ in range(2):
+        raise_as_new_person(manchester, "dentistry")
+    for _ in range(13):
+        raise_as_new_person(cornwall, "dentistry", kind="experience")
+
+    period = Period.month(datetime.now(UTC).year, datetime.now(UTC).month)
+    for hub in network.hubs.values():
+        pushed = hubnet("hub", "push", "--instance", str(hub.instance), "--period", period.label)
+        assert "delivered" in pushed.stdout.lower(), pushed.stdout
+
+    response = requests.get(
+        f"{network.aggregator.url}/api/v1/priorities", params={"period": period.label}, timeout=10
+    )
+    assert response.status_code == 200
+    national = response.json()
+    assert {hub["gss"] for hub in national["hubs_reporting"]} == {"E08000003", "E06000052"}
+    assert national["hubs_missing"] == []
+    rows = {row["code"]: row for row in national["priorities"]}
+    assert rows["dentistry"]["rank"] == 1
+    assert rows["dentistry"]["total"] == 15  # Cornwall's 15; Manchester's 2 people suppressed
+    assert (rows["dentistry"]["lower"], rows["dentistry"]["upper"]) == (16, 22)
+    assert rows["dentistry"]["hubs_suppressed"] == 1
+    assert rows["gp-access"]["rank"] == 2
+    assert rows["gp-access"]["total"] == 10
+    assert rows["gp-access"]["top5_hubs"] == 1
+
+    # the hub kept the aggregator's receipt, and the log holds both summaries
+    hubs = requests.get(f"{network.aggregator.url}/api/v1/hubs", timeout=10).json()
+    assert {hub["gss"]: hub["last_seq"] for hub in hubs} == {"E08000003": 1, "E06000052": 1}
+    checkpoint = requests.get(f"{network.aggregator.url}/api/v1/log/checkpoint", timeout=10).json()
+    assert checkpoint["size"] == 2
+
+
+def test_pushing_the_same_period_again_sends_nothing_new(network: Network) -> None:
+    manchester = network.hubs["E08000003"]
+    for _ in range(8):
+        raise_as_new_person(manchester.url, "mental-health")
+    period = Period.month(datetime.now(UTC).year, datetime.now(UTC).month).label
+
+    hubnet("hub", "push", "--instance", str(manchester.instance), "--period", period)
+    again = hubnet("hub", "push", "--instance", str(manchester.instance), "--period", period)
+
+    assert "already" in again.stdout.lower(), again.stdout
+    hubs = requests.get(f"{network.aggregator.url}/api/v1/hubs", timeout=10).json()
+    assert next(hub for hub in hubs if hub["gss"] == "E08000003")["last_seq"] == 1
+    outbox = hubnet("hub", "outbox", "--instance", str(manchester.instance))
+    assert outbox.stdout.lower().count("delivered") == 1, outbox.stdout
+
+
+def test_a_summary_from_an_unregistered_hub_is_refused(network: Network, tmp_path) -> None:
+    """A hub whose key the national team never registered gets 401, and nothing is stored."""
+    stranger = tmp_path / "stranger"
+    hubnet(
+        "hub", "init", "--instance", str(stranger), "--gss", "E08000035", "--name", "Leeds",
+        "--aggregator-url", network.aggregator.url, "--aggregator-id", "hubnet-e2e-national",
+        "--aggregator-public-key", str(network.aggregator.instance / "log-key.pub"),
+    )  # fmt: skip
+    period = Period.month(datetime.now(UTC).year, datetime.now(UTC).month).label
+
+    pushed = hubnet("hub", "push", "--instance", str(stranger), "--period", period, check=False)
+
+    assert pushed.returncode != 0
+    assert "401" in pushed.stdout + pushed.stderr
+    checkpoint = requests.get(f"{network.aggregator.url}/api/v1/log/checkpoint", timeout=10).json()
+    assert checkpoint["size"] == 0
