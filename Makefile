@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hubnet-installed
 
-.PHONY: demo test lint format bench clean help
+.PHONY: demo test lint format bench clean help chromium
 
 help:
 	@echo "make demo              run an aggregator and three hubs on this machine (Ctrl-C stops)"
@@ -25,8 +25,21 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/hubnet demo $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(ARGS)
+
+# The page tests drive a real browser: Debian's Chromium, installed if missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium: install it (e.g. sudo apt-get install chromium) and run make test again"; \
+	    exit 1; \
+	  fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

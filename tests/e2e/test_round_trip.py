@@ -10,34 +10,9 @@ import requests
 
 from federation.periods import Period
 from tests.e2e.conftest import Network
-from tests.e2e.network import hubnet
+from tests.e2e.network import hubnet, raise_as_new_person, support_as_new_person
 
 pytestmark = pytest.mark.e2e
-
-
-def raise_as_new_person(hub_url: str, theme: str, kind: str = "concern") -> int:
-    """A new resident (a fresh cookie jar) raises one contribution through the hub's API."""
-    person = requests.Session()
-    response = person.post(
-        f"{hub_url}/api/v1/contributions",
-        json={
-            "kind": kind,
-            "title": "Cannot get a GP appointment",
-            "body": "I ring at 8am every day and the appointments are gone by 8.15.",
-            "theme": theme,
-        },
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    contribution_id: int = response.json()["id"]
-    return contribution_id
-
-
-def support_as_new_person(hub_url: str, contribution_id: int) -> None:
-    response = requests.Session().post(
-        f"{hub_url}/api/v1/contributions/{contribution_id}/support", timeout=10
-    )
-    assert response.status_code in (200, 201), response.text
 
 
 def test_pushed_summaries_arrive_verified_and_rank_nationally(network: Network) -> None:

@@ -1,0 +1,95 @@
+"""A resident uses a hub's pages in a real browser (Debian's Chromium), with
+JavaScript switched off, and the national team reads the priorities page."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from federation.periods import Period
+from tests.e2e.conftest import Network
+from tests.e2e.network import hubnet, raise_as_new_person
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            "Chromium is missing: `make test` installs it (apt-get install chromium); "
+            "on a machine without apt, install Chromium and put it on PATH"
+        )
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def test_a_resident_raises_an_issue_and_a_neighbour_says_me_too(
+    browser: Browser, network: Network
+) -> None:
+    hub = network.hubs["E06000052"].url
+    resident = browser.new_context(java_script_enabled=False).new_page()
+
+    resident.goto(f"{hub}/raise")
+    resident.get_by_role("button", name="Send").click()
+    summary = resident.get_by_role("alert")
+    assert "There is a problem" in summary.inner_text()
+    assert "Enter a title" in summary.inner_text()
+    # each message links to its field, as the GOV.UK / NHS.UK error summary does
+    summary.get_by_role("link", name="Enter a title").click()
+    assert resident.url.endswith("#title")
+
+    resident.get_by_label("A concern").check()
+    resident.get_by_label("Theme").select_option(label="Dentistry")
+    resident.get_by_label("Title").fill("No NHS dentist taking patients near Bodmin")
+    resident.get_by_label("Tell us more").fill("I have been on a waiting list for three years.")
+    resident.get_by_role("button", name="Send").click()
+
+    assert resident.get_by_role("heading", level=1).inner_text() == (
+        "No NHS dentist taking patients near Bodmin"
+    )
+    item_url = resident.url
+    assert "You raised this" in resident.content()
+
+    neighbour = browser.new_context(java_script_enabled=False).new_page()
+    neighbour.goto(item_url)
+    neighbour.get_by_role("button", name="Me too").click()
+    assert neighbour.locator("#supporters").inner_text() == "1 person has said “me too”."
+    assert "You have said “me too” to this" in neighbour.content()
+
+
+def test_the_national_priorities_page_reads_as_a_table(browser: Browser, network: Network) -> None:
+    manchester = network.hubs["E08000003"]
+    for _ in range(8):
+        raise_as_new_person(manchester.url, "mental-health")
+    period = Period.month(datetime.now(UTC).year, datetime.now(UTC).month).label
+    hubnet("hub", "push", "--instance", str(manchester.instance), "--period", period)
+    page = browser.new_context(java_script_enabled=False).new_page()
+
+    page.goto(f"{network.aggregator.url}/priorities?period={period}")
+
+    assert page.locator("html").get_attribute("lang") == "en-GB"
+    table = page.get_by_role("table")
+    assert table.locator("caption").is_visible()
+    first_row = table.locator("tbody tr").first.inner_text()
+    assert "Mental health" in first_row
+    assert "10" in first_row.split()  # 8 people, rounded to the nearest 5
+    assert "Cornwall" in page.get_by_text("No summary").inner_text()
