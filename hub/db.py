@@ -1,4 +1,4 @@
-"""The hub's one SQLAlchemy `Base`; every feature's models subclass it, so Alembic sees one metadata.
+"""The hub's one SQLAlchemy `Base`: every feature's models subclass it (one metadata for Alembic).
 
 The column types shared with the aggregator (UTC times, enums by value) are in
 `hubnet.columns`.

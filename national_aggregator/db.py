@@ -1,4 +1,4 @@
-"""The aggregator's one SQLAlchemy `Base`; every feature's models subclass it, so Alembic sees one metadata.
+"""The aggregator's one SQLAlchemy `Base`: every feature's models subclass it (one metadata).
 
 The column types shared with the hub (UTC times, enums by value) are in
 `hubnet.columns`.
