@@ -9,8 +9,15 @@ signed text is the body of a C2SP tlog-checkpoint
 and the aggregator's log key signs exactly those UTF-8 bytes with Ed25519,
 as a C2SP signed note's Ed25519 signature does. Over HTTP the checkpoint
 travels as JSON (`SignedCheckpoint.as_json()`), naming the signing key by its
-RFC 7638 key id like every other hubnet key. Witness cosignatures are carried
-through untouched; checking them is a later addition.
+RFC 7638 key id like every other hubnet key.
+
+A witness (a hub, docs/protocol.md "Witnesses") cosigns a checkpoint it has
+checked by signing `hubnet-cosignature/1\n` followed by the same note text
+with its own key (`cosign_checkpoint`, `verify_cosignature`); the context line
+keeps a cosignature from ever being mistaken for the log's own signature.
+`SignedCheckpoint.cosignatures` carries them as the aggregator lists them
+(`{"witness", "keyid", "signature"}`); which witness keys count is the
+caller's business (see `audit`).
 
 Leaves out: where checkpoints are stored, how often they are made, and the
 Merkle arithmetic (see `merkle`).
@@ -33,6 +40,7 @@ from federation.keys import key_id
 from federation.merkle import HASH_SIZE
 
 SIGNATURE_SIZE = 64
+COSIGNATURE_CONTEXT = b"hubnet-cosignature/1\n"
 
 
 @dataclass(frozen=True)
@@ -163,3 +171,27 @@ def verify_checkpoint(
             "checkpoint signature does not verify with the log key", field="signature"
         ) from exc
     return signed.checkpoint
+
+
+def cosignature_message(cp: Checkpoint) -> bytes:
+    """What a witness signs: `hubnet-cosignature/1\\n` followed by the checkpoint's note text."""
+    return COSIGNATURE_CONTEXT + cp.note_text().encode("utf-8")
+
+
+def cosign_checkpoint(cp: Checkpoint, witness_private_key: Ed25519PrivateKey) -> bytes:
+    """A witness's Ed25519 cosignature over a checkpoint it has checked."""
+    return witness_private_key.sign(cosignature_message(cp))
+
+
+def verify_cosignature(
+    cp: Checkpoint, signature: bytes, witness_public_key: Ed25519PublicKey
+) -> None:
+    """Raise BadSignature unless `signature` is the witness key's cosignature of `cp`."""
+    try:
+        witness_public_key.verify(signature, cosignature_message(cp))
+    except InvalidSignature as exc:
+        raise BadSignature(
+            f"the cosignature by key {key_id(witness_public_key)} does not verify over "
+            "'hubnet-cosignature/1\\n' and the checkpoint's note text",
+            field="signature",
+        ) from exc

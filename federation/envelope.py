@@ -10,6 +10,8 @@ re-serialised before verification.
 statement": size, envelope shape, key, signature, statement shape. The checks
 that need the receiver's own context (audience, clock, body schema,
 disclosure, sequence) are in `statement.check_statement` and in the receiver.
+The private `_sign_envelope` / `_open_envelope` are shared with the log's key
+events (`keyevents`), which use the same envelope under another payloadType.
 Leaves out: key storage, clocks, HTTP.
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -30,6 +32,7 @@ from federation.canonical import canonical_json, parse_canonical, parse_json
 from federation.errors import (
     BadBase64,
     BadSignature,
+    KeyExpired,
     MalformedEnvelope,
     PayloadTooLarge,
     RevokedKey,
@@ -47,11 +50,27 @@ MAX_ENVELOPE_BYTES = 1024 * 1024
 
 @dataclass(frozen=True)
 class TrustedKey:
-    """What a receiver knows about a signing key: whose it is and whether it still counts."""
+    """What a receiver knows about a signing key: whose it is and whether it still counts.
+
+    `expires_at` is set once a rotation has replaced the key: it is valid
+    strictly before that moment and refused (KeyExpired) from it on, like a
+    JWT's `exp`. None means no expiry.
+    """
 
     public_key: Ed25519PublicKey
     owner: str
     revoked: bool = False
+    expires_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.expires_at is not None and self.expires_at.tzinfo is None:
+            raise ValueError("expires_at must be timezone-aware (UTC)")
+
+    def expired(self, at: datetime) -> bool:
+        """Whether the key no longer counts at `at` (timezone-aware) because it expired."""
+        if at.tzinfo is None:
+            raise ValueError("the time must be timezone-aware")
+        return self.expires_at is not None and at >= self.expires_at
 
 
 KeyLookup = Callable[[str], TrustedKey | None]
@@ -75,6 +94,8 @@ class Statement:
     body: Mapping[str, Any]
     payload: bytes
     keyid: str
+    verified_keyids: tuple[str, ...] = ()
+    """Every key id whose signature the receiver verified, in envelope order (keyid is last)."""
 
     @property
     def payload_sha256(self) -> str:
@@ -123,21 +144,30 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def sign_statement(statement: Mapping[str, Any], private_key: Ed25519PrivateKey) -> bytes:
-    """Canonicalise and sign a statement; return the envelope as canonical JSON bytes."""
-    payload = canonical_json(dict(statement))
-    signature = private_key.sign(pae(PAYLOAD_TYPE, payload))
+def _sign_envelope(
+    payload_type: str, payload: bytes, private_keys: Sequence[Ed25519PrivateKey]
+) -> bytes:
+    """An envelope over `payload`, one signature per key in the given order, as canonical JSON."""
+    if not private_keys:
+        raise ValueError("an envelope needs at least one signature")
+    message = pae(payload_type, payload)
     envelope = {
-        "payloadType": PAYLOAD_TYPE,
+        "payloadType": payload_type,
         "payload": base64.b64encode(payload).decode("ascii"),
         "signatures": [
             {
                 "keyid": key_id(private_key.public_key()),
-                "sig": base64.b64encode(signature).decode("ascii"),
+                "sig": base64.b64encode(private_key.sign(message)).decode("ascii"),
             }
+            for private_key in private_keys
         ],
     }
     return canonical_json(envelope)
+
+
+def sign_statement(statement: Mapping[str, Any], private_key: Ed25519PrivateKey) -> bytes:
+    """Canonicalise and sign a statement; return the envelope as canonical JSON bytes."""
+    return _sign_envelope(PAYLOAD_TYPE, canonical_json(dict(statement)), [private_key])
 
 
 def _b64decode(value: Any, field: str) -> bytes:
@@ -155,7 +185,16 @@ def _b64decode(value: Any, field: str) -> bytes:
     return decoded
 
 
-def _parse_envelope(raw: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
+def _open_envelope(
+    raw: bytes, payload_type: str, *, max_bytes: int = MAX_ENVELOPE_BYTES
+) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """Size limit and envelope shape: the payload bytes and the (keyid, signature) pairs.
+
+    Nothing is verified yet; the caller checks signatures over
+    `pae(payload_type, payload)` before it parses the payload.
+    """
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"envelope is {len(raw)} bytes; the limit is {max_bytes}")
     envelope = parse_json(raw)
     if not isinstance(envelope, dict):
         raise MalformedEnvelope("the envelope must be a JSON object", field="envelope")
@@ -163,10 +202,10 @@ def _parse_envelope(raw: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
     if unknown:
         field = sorted(unknown)[0]
         raise MalformedEnvelope(f"unexpected envelope field {field!r}", field=field)
-    payload_type = envelope.get("payloadType")
-    if payload_type != PAYLOAD_TYPE:
+    found_type = envelope.get("payloadType")
+    if found_type != payload_type:
         raise WrongPayloadType(
-            f"payloadType must be {PAYLOAD_TYPE!r}, got {payload_type!r}", field="payloadType"
+            f"payloadType must be {payload_type!r}, got {found_type!r}", field="payloadType"
         )
     if "payload" not in envelope:
         raise MalformedEnvelope("payload is missing", field="payload")
@@ -184,20 +223,30 @@ def _parse_envelope(raw: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
 
 
 def verify_envelope(
-    raw: bytes, key_lookup: KeyLookup, *, max_bytes: int = MAX_ENVELOPE_BYTES
+    raw: bytes,
+    key_lookup: KeyLookup,
+    *,
+    max_bytes: int = MAX_ENVELOPE_BYTES,
+    now: datetime | None = None,
 ) -> Statement:
     """Check an envelope in the order of DESIGN.md §3 and return its statement.
 
     Raises a `federation.errors.ProtocolError` subclass at the first failure:
-    PayloadTooLarge, MalformedEnvelope (and its kinds), UnknownKey, RevokedKey,
-    BadSignature, NonCanonical, SchemaViolation. At least one signature must be
-    by a known key; every signature by a known key must verify; every such
-    key's owner must be the statement's `hub_id`. Signatures by unknown keys
-    are ignored (a witness may add one). `Statement.keyid` is the last known key.
+    PayloadTooLarge, MalformedEnvelope (and its kinds), UnknownKey, RevokedKey
+    (KeyExpired), BadSignature, NonCanonical, SchemaViolation. At least one
+    signature must be by a known key; every signature by a known key must
+    verify; every such key's owner must be the statement's `hub_id`. Signatures
+    by unknown keys are ignored (a witness may add one, and a key-rotation
+    envelope carries the new key's). `Statement.keyid` is the last known key,
+    `Statement.verified_keyids` all of them.
+
+    `now` (timezone-aware) is the moment the keys must be valid at: the
+    receiver's clock, or an auditor's replay time. A known key whose
+    `expires_at` is at or before it raises KeyExpired. None skips expiry checks.
     """
-    if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"envelope is {len(raw)} bytes; the limit is {max_bytes}")
-    payload, signatures = _parse_envelope(raw)
+    if now is not None and now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    payload, signatures = _open_envelope(raw, PAYLOAD_TYPE, max_bytes=max_bytes)
     message = pae(PAYLOAD_TYPE, payload)
     verified: list[tuple[str, TrustedKey]] = []
     for index, (keyid, signature) in enumerate(signatures):
@@ -208,6 +257,13 @@ def verify_envelope(
         if trusted.revoked:
             raise RevokedKey(
                 f"key {keyid} (hub {trusted.owner}) has been revoked", field=f"{where}.keyid"
+            )
+        if now is not None and trusted.expired(now):
+            assert trusted.expires_at is not None
+            raise KeyExpired(
+                f"key {keyid} (hub {trusted.owner}) was rotated out and expired at "
+                f"{_rfc3339(trusted.expires_at)}",
+                field=f"{where}.keyid",
             )
         try:
             trusted.public_key.verify(signature, message)
@@ -221,7 +277,9 @@ def verify_envelope(
         raise UnknownKey(
             f"no signature is by a registered key (key ids: {keyids})", field="signatures"
         )
-    statement = parse_statement(payload, verified[-1][0])
+    statement = parse_statement(
+        payload, verified[-1][0], verified_keyids=tuple(keyid for keyid, _ in verified)
+    )
     for keyid, trusted in verified:
         if statement.hub_id != trusted.owner:
             raise UnknownKey(
@@ -231,8 +289,13 @@ def verify_envelope(
     return statement
 
 
-def parse_statement(payload: bytes, keyid: str) -> Statement:
-    """Parse canonical statement bytes into a `Statement` (shape only; body is checked later)."""
+def parse_statement(
+    payload: bytes, keyid: str, *, verified_keyids: tuple[str, ...] | None = None
+) -> Statement:
+    """Parse canonical statement bytes into a `Statement` (shape only; body is checked later).
+
+    `verified_keyids` defaults to `(keyid,)`.
+    """
     from federation.statement import StatementSchema  # schema module imports this one
 
     value = parse_canonical(payload)
@@ -261,4 +324,5 @@ def parse_statement(payload: bytes, keyid: str) -> Statement:
         body=value["body"],
         payload=payload,
         keyid=keyid,
+        verified_keyids=(keyid,) if verified_keyids is None else verified_keyids,
     )

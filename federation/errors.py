@@ -96,6 +96,22 @@ class RevokedKey(ProtocolError):
     title = "The signing key or its hub has been revoked"
 
 
+class KeyExpired(RevokedKey):
+    """The key was replaced by a rotation and its overlap period is over."""
+
+    status = 403
+    slug = "key-expired"
+    title = "The signing key has expired after a key rotation"
+
+
+class InvalidRotation(ProtocolError):
+    """A key-rotation statement that is well formed but does not rotate correctly."""
+
+    status = 422
+    slug = "invalid-rotation"
+    title = "The key rotation is not valid"
+
+
 class WrongAudience(ProtocolError):
     status = 422
     slug = "wrong-audience"
@@ -130,6 +146,18 @@ class Equivocation(ProtocolError):
     status = 422
     slug = "equivocation"
     title = "The hub already sent different bytes for this sequence number"
+
+
+class InconsistentLog(ProtocolError):
+    """Log entries that are each well signed but contradict one another.
+
+    Found by an audit replaying the log: a key event for an unknown hub, a key
+    added twice to different hubs, entries out of place.
+    """
+
+    status = 422
+    slug = "inconsistent-log"
+    title = "The log's entries do not fit together"
 
 
 class ProofError(ProtocolError):

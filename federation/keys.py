@@ -12,12 +12,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from federation.canonical import canonical_json
+
+KEY_ID = re.compile(r"^[A-Za-z0-9_-]{43}\Z")
+"""What an RFC 7638 SHA-256 thumbprint looks like: 43 characters of unpadded base64url."""
+_B64URL_32 = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def b64url(data: bytes) -> str:
@@ -38,6 +45,26 @@ def raw_public_bytes(public_key: Ed25519PublicKey) -> bytes:
 def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
     """The public key as a JWK (RFC 8037)."""
     return {"crv": "Ed25519", "kty": "OKP", "x": b64url(raw_public_bytes(public_key))}
+
+
+def public_key_from_jwk(jwk: Mapping[str, Any]) -> Ed25519PublicKey:
+    """The Ed25519 public key of a JWK `{"crv": "Ed25519", "kty": "OKP", "x": …}`.
+
+    Exactly those three members, `x` the canonical unpadded base64url of 32
+    bytes (so the key id computed from it is the one the JWK's writer meant).
+    Raises ValueError naming what is wrong.
+    """
+    if not isinstance(jwk, Mapping) or set(jwk) != {"crv", "kty", "x"}:
+        raise ValueError('a key must be a JWK with exactly "crv", "kty" and "x"')
+    if jwk["crv"] != "Ed25519" or jwk["kty"] != "OKP":
+        raise ValueError('only Ed25519 keys are used: crv "Ed25519", kty "OKP"')
+    x = jwk["x"]
+    if not isinstance(x, str) or not _B64URL_32.fullmatch(x):
+        raise ValueError("x must be 43 characters of unpadded base64url (32 bytes)")
+    raw = base64.urlsafe_b64decode(x + "=")
+    if b64url(raw) != x:
+        raise ValueError("x is not the canonical base64url spelling of its bytes")
+    return Ed25519PublicKey.from_public_bytes(raw)
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:

@@ -63,6 +63,41 @@ def root_from_leaf_hashes(leaves: Sequence[bytes]) -> bytes:
     return node_hash(root_from_leaf_hashes(leaves[:k]), root_from_leaf_hashes(leaves[k:]))
 
 
+class RootBuilder:
+    """The Merkle root of a stream of leaf hashes, in O(log n) memory.
+
+    Keeps one hash per complete subtree on the right edge of the tree (the
+    binary digits of the size), merging equal-sized neighbours as leaves
+    arrive, as a log appends them. `root()` folds the stack from the right,
+    which is the RFC 9162 split at the largest power of two. Used by
+    `hubnet audit` to rebuild a log of any length from its entries.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[tuple[int, bytes]] = []  # (level, hash), larger subtrees first
+
+    def append(self, leaf: bytes) -> None:
+        """Add the next leaf hash (SHA-256(0x00 ‖ entry), see `leaf_hash`)."""
+        if len(leaf) != HASH_SIZE:
+            raise ValueError(f"a leaf hash is {HASH_SIZE} bytes, got {len(leaf)}")
+        level, current = 0, leaf
+        while self._stack and self._stack[-1][0] == level:
+            current = node_hash(self._stack.pop()[1], current)
+            level += 1
+        self._stack.append((level, current))
+        self.size += 1
+
+    def root(self) -> bytes:
+        """MTH of the leaves appended so far (EMPTY_ROOT before the first)."""
+        if not self._stack:
+            return EMPTY_ROOT
+        result = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            result = node_hash(left, result)
+        return result
+
+
 def nodes_to_store(
     size_before: int, new_leaf_hash: bytes, reader: NodeReader
 ) -> list[tuple[int, int, bytes]]:

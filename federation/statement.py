@@ -5,10 +5,14 @@
 of distinct people (raising, supporting, and raising each kind), plus hub
 participation totals and the disclosure block. Breakdowns, routing statistics,
 assembly outcomes and quotes are later additions to this schema.
+`KeyRotationBodySchema` is `key-rotation/1` (docs/protocol.md, "Key
+rotation"); `sign_rotation` and `verify_rotation` make and check the
+two-signature envelope that carries it.
 
 `check_statement` runs, in DESIGN.md §3's order, the checks that need the
-receiver's context: audience, clock, body schema, disclosure invariants.
-Leaves out: sequence and chain (they need the receiver's store).
+receiver's context: audience, clock, body schema, disclosure invariants (for
+summaries only). Leaves out: sequence and chain (they need the receiver's
+store), and which keys are currently valid (see `keyhistory`).
 """
 
 from __future__ import annotations
@@ -18,18 +22,39 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from federation.canonical import canonical_json
 from federation.disclosure import check_cells
-from federation.envelope import Statement
-from federation.errors import CreatedInFuture, SchemaViolation, WrongAudience, first_error
+from federation.envelope import (
+    MAX_ENVELOPE_BYTES,
+    PAYLOAD_TYPE,
+    Statement,
+    _open_envelope,
+    _sign_envelope,
+    pae,
+)
+from federation.errors import (
+    BadSignature,
+    CreatedInFuture,
+    InvalidRotation,
+    SchemaViolation,
+    WrongAudience,
+    first_error,
+)
+from federation.keys import KEY_ID, key_id, public_jwk, public_key_from_jwk
 from federation.taxonomy import CURRENT_VERSION, load_taxonomy
 
-GSS_CODE = re.compile(r"^[ENSW]\d{8}$")
+GSS_CODE = re.compile(r"^[ENSW]\d{8}\Z")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
+RFC3339_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 KINDS = ("idea", "concern", "question", "experience")
-SCHEMAS = {"summary/1": "summary"}
+SCHEMAS = {"summary/1": "summary", "key-rotation/1": "key-rotation"}
 MAX_FUTURE = timedelta(minutes=5)
+MAX_ROTATION_OVERLAP = timedelta(days=30)
 
 
 class StrictDate(fields.Date):
@@ -44,6 +69,56 @@ class StrictDate(fields.Date):
             raise ValidationError("must be a date written YYYY-MM-DD")
         result: date = super()._deserialize(value, attr, data, **kwargs)
         return result
+
+
+def parse_utc(text: str) -> datetime:
+    """Read an RFC 3339 UTC time written `YYYY-MM-DDTHH:MM:SSZ` (ValueError otherwise)."""
+    if not RFC3339_UTC.fullmatch(text):
+        raise ValueError(f"{text!r} is not RFC 3339 UTC, e.g. 2026-11-01T09:00:00Z")
+    return datetime.strptime(text, RFC3339_FORMAT).replace(tzinfo=UTC)
+
+
+def format_utc(moment: datetime) -> str:
+    """Write a timezone-aware time as RFC 3339 UTC whole seconds (`2026-11-01T09:00:00Z`)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("the time must be timezone-aware (UTC)")
+    return moment.astimezone(UTC).strftime(RFC3339_FORMAT)
+
+
+def _real_utc(value: Any) -> None:
+    try:
+        parse_utc(value)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError("must be a real RFC 3339 UTC time: 2026-11-01T09:00:00Z") from exc
+
+
+def utc_field(**kwargs: Any) -> fields.String:
+    """A required string holding a real RFC 3339 UTC time in whole seconds."""
+    return fields.String(required=True, validate=_real_utc, **kwargs)
+
+
+def keyid_field(**kwargs: Any) -> fields.String:
+    """A required RFC 7638 key id (43 characters of base64url)."""
+    return fields.String(
+        required=True,
+        validate=validate.Regexp(KEY_ID, error="must be an RFC 7638 key id (43 base64url)"),
+        **kwargs,
+    )
+
+
+class JwkSchema(Schema):
+    """An Ed25519 public key as a JWK: exactly `crv`, `kty` and `x` (RFC 8037)."""
+
+    crv = fields.String(required=True, validate=validate.Equal("Ed25519"))
+    kty = fields.String(required=True, validate=validate.Equal("OKP"))
+    x = fields.String(required=True)
+
+    @validates_schema
+    def _a_key(self, data: dict[str, Any], **_: Any) -> None:
+        try:
+            public_key_from_jwk(data)
+        except ValueError as exc:
+            raise ValidationError(str(exc), "x") from exc
 
 
 def _is_bool(value: Any) -> None:
@@ -82,12 +157,12 @@ class StatementSchema(Schema):
     prev = fields.String(
         required=True,
         allow_none=True,
-        validate=validate.Regexp(r"^[0-9a-f]{64}$", error="must be lower-case hex SHA-256"),
+        validate=validate.Regexp(r"^[0-9a-f]{64}\Z", error="must be lower-case hex SHA-256"),
     )
     submission_id = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+            r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z",
             error="must be a lower-case UUIDv4",
         ),
     )
@@ -95,8 +170,7 @@ class StatementSchema(Schema):
     created = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
-            error="must be RFC 3339 UTC, e.g. 2026-11-01T09:00:00Z",
+            RFC3339_UTC, error="must be RFC 3339 UTC, e.g. 2026-11-01T09:00:00Z"
         ),
     )
     schema = fields.String(required=True, validate=validate.OneOf(sorted(SCHEMAS)))
@@ -112,6 +186,10 @@ class StatementSchema(Schema):
         if SCHEMAS[data["schema"]] != data["kind"]:
             raise ValidationError(
                 f"schema {data['schema']} is not a {data['kind']} schema", "schema"
+            )
+        if data["kind"] == "key-rotation" and data["period"]["start"] != data["period"]["end"]:
+            raise ValidationError(
+                "a key rotation's period is the day of rotation (start = end)", "period"
             )
         try:
             datetime.strptime(data["created"], "%Y-%m-%dT%H:%M:%SZ")
@@ -183,7 +261,19 @@ class SummaryBodySchema(Schema):
             raise ValidationError(f"every national theme needs a row; missing {missing}", "themes")
 
 
-BODY_SCHEMAS: dict[str, type[Schema]] = {"summary/1": SummaryBodySchema}
+class KeyRotationBodySchema(Schema):
+    """Body of `key-rotation/1`: the hub's next key, and until when the current one counts."""
+
+    old_keyid = keyid_field()
+    new_keyid = keyid_field()
+    new_key = fields.Nested(JwkSchema, required=True)
+    old_key_valid_until = utc_field()
+
+
+BODY_SCHEMAS: dict[str, type[Schema]] = {
+    "summary/1": SummaryBodySchema,
+    "key-rotation/1": KeyRotationBodySchema,
+}
 
 
 def validate_body(schema: str, body: Mapping[str, Any]) -> None:
@@ -200,7 +290,9 @@ def validate_body(schema: str, body: Mapping[str, Any]) -> None:
 def check_statement(statement: Statement, *, audience: str, now: datetime) -> None:
     """Audience, clock, body schema, disclosure invariants: in that order (DESIGN.md §3).
 
-    `now` is the receiver's clock and must be timezone-aware.
+    `now` is the receiver's clock and must be timezone-aware. Disclosure
+    invariants apply to summaries only; a key rotation is checked further by
+    `verify_rotation`.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -216,4 +308,106 @@ def check_statement(statement: Statement, *, audience: str, now: datetime) -> No
             field="created",
         )
     validate_body(statement.schema, statement.body)
-    check_cells(statement.body)
+    if statement.kind == "summary":
+        check_cells(statement.body)
+
+
+def rotation_body(
+    *, old_key: Ed25519PublicKey, new_key: Ed25519PublicKey, old_key_valid_until: datetime
+) -> dict[str, Any]:
+    """The `key-rotation/1` body moving a hub from `old_key` to `new_key`."""
+    return {
+        "old_keyid": key_id(old_key),
+        "new_keyid": key_id(new_key),
+        "new_key": public_jwk(new_key),
+        "old_key_valid_until": format_utc(old_key_valid_until),
+    }
+
+
+def sign_rotation(
+    statement: Mapping[str, Any],
+    old_private_key: Ed25519PrivateKey,
+    new_private_key: Ed25519PrivateKey,
+) -> bytes:
+    """Sign a key-rotation statement with the old key, then the new one (same PAE bytes).
+
+    Raises ValueError if the statement is not a key rotation between these two keys.
+    """
+    body = statement.get("body")
+    if statement.get("kind") != "key-rotation" or not isinstance(body, Mapping):
+        raise ValueError("sign_rotation signs key-rotation statements only")
+    old_keyid = key_id(old_private_key.public_key())
+    new_keyid = key_id(new_private_key.public_key())
+    if body.get("old_keyid") != old_keyid or body.get("new_keyid") != new_keyid:
+        raise ValueError("the body's old_keyid/new_keyid are not the keys signing it")
+    if body.get("new_key") != public_jwk(new_private_key.public_key()):
+        raise ValueError("the body's new_key is not the new private key's public key")
+    if old_keyid == new_keyid:
+        raise ValueError("the new key must differ from the old one")
+    return _sign_envelope(
+        PAYLOAD_TYPE, canonical_json(dict(statement)), [old_private_key, new_private_key]
+    )
+
+
+def verify_rotation(
+    raw: bytes, statement: Statement, *, max_bytes: int = MAX_ENVELOPE_BYTES
+) -> Ed25519PublicKey:
+    """Check a key rotation beyond `verify_envelope`, and return the hub's new public key.
+
+    Call it with the `Statement` that `verify_envelope(raw, …)` returned, the
+    old key known to the receiver. Checks: the body schema; that the old key
+    (`body.old_keyid`) is one whose signature `verify_envelope` verified; that
+    `new_keyid` is the thumbprint of `new_key` and differs from the old one;
+    that the overlap (`old_key_valid_until` − `created`) is 0 to 30 days; that
+    the envelope carries a signature by `new_keyid` and every such signature
+    verifies with `new_key`. Raises SchemaViolation, InvalidRotation (422) or
+    BadSignature (401); ValueError if `statement` is not a key rotation or
+    did not come from `raw` (caller bugs).
+    """
+    if statement.kind != "key-rotation":
+        raise ValueError(f"not a key-rotation statement (kind {statement.kind!r})")
+    payload, signatures = _open_envelope(raw, PAYLOAD_TYPE, max_bytes=max_bytes)
+    if payload != statement.payload:
+        raise ValueError("the statement was not read from this envelope")
+    validate_body(statement.schema, statement.body)
+    body = statement.body
+    old_keyid, new_keyid = body["old_keyid"], body["new_keyid"]
+    if old_keyid not in statement.verified_keyids:
+        raise InvalidRotation(
+            f"the rotation must be signed by the hub's current key {old_keyid} (old_keyid); "
+            f"the verified signatures are by {', '.join(statement.verified_keyids)}",
+            field="body.old_keyid",
+        )
+    new_key = public_key_from_jwk(body["new_key"])
+    if key_id(new_key) != new_keyid:
+        raise InvalidRotation(
+            f"new_keyid {new_keyid} is not the RFC 7638 thumbprint of new_key ({key_id(new_key)})",
+            field="body.new_keyid",
+        )
+    if new_keyid == old_keyid:
+        raise InvalidRotation("the new key must differ from the old one", field="body.new_keyid")
+    overlap = parse_utc(body["old_key_valid_until"]) - statement.created
+    if not timedelta(0) <= overlap <= MAX_ROTATION_OVERLAP:
+        raise InvalidRotation(
+            f"old_key_valid_until must be 0 to 30 days after created; it is {overlap} after",
+            field="body.old_key_valid_until",
+        )
+    message = pae(PAYLOAD_TYPE, payload)
+    by_new_key = [
+        (index, signature)
+        for index, (keyid, signature) in enumerate(signatures)
+        if keyid == new_keyid
+    ]
+    if not by_new_key:
+        raise InvalidRotation(
+            f"a key rotation must also be signed by the new key {new_keyid}", field="signatures"
+        )
+    for index, signature in by_new_key:
+        try:
+            new_key.verify(signature, message)
+        except InvalidSignature as exc:
+            raise BadSignature(
+                f"signature by the new key {new_keyid} does not verify",
+                field=f"signatures[{index}].sig",
+            ) from exc
+    return new_key

@@ -4,11 +4,16 @@ Local people raise ideas, concerns, questions and experiences, and say "me
 too" to what others raised (`gather`), under local themes mapped onto the
 national taxonomy (`themes`). Each period the hub builds an anonymised,
 disclosure-controlled summary (`summary`), signs it and queues it in its
-outbox (`outbox`), which delivers it to the national aggregator in order.
+outbox (`outbox`), which delivers it to the national aggregator in order and
+keeps in step with the aggregator's copy of the hub's chain. On every contact
+the hub audits the aggregator's transparency log and may witness it
+(`audit`, with the public `/federation` page); its signing keys rotate over
+time (`keys`).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import shlex
 from collections.abc import Mapping
@@ -18,7 +23,7 @@ from typing import Any
 
 from flask import Config, Flask
 
-from hub import csrf, gather, themes
+from hub import audit, csrf, gather, themes
 from hub.db import MIGRATIONS
 from hubnet.config import load_config
 from hubnet.db import init_database
@@ -37,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "AGGREGATOR_URL": None,
     "AGGREGATOR_ID": None,
     "AGGREGATOR_PUBLIC_KEY": "aggregator.pub",
+    "DELIVERY_ALERT_DAYS": 2,  # alarm when the oldest pending entry has waited this long
     "SESSION_COOKIE_NAME": "hub_session",
     "SESSION_COOKIE_SECURE": False,  # production sets true (served over HTTPS)
     "SESSION_COOKIE_SAMESITE": "Lax",  # a cross-site POST carries no session (see hub/csrf.py)
@@ -84,7 +90,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     themes.init_app(app)
     gather.init_app(app)
+    audit.init_app(app)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # tidy HTML from templates
+
+    @app.template_filter("b64")
+    def _b64(data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii")
 
     @app.context_processor
     def _hub_identity() -> dict[str, Any]:

@@ -19,8 +19,10 @@ from federation.keys import (
     save_public_key,
 )
 from hub import instance_config
+from hub.audit.cli import alarms_group, audit_command, witness_command
 from hub.db import MIGRATIONS
 from hub.instance import instance_option, load_app
+from hub.keys.cli import rotate_key_command
 from hub.outbox.cli import outbox_group, push_command
 from hub.summary.cli import summary_command
 from hub.themes.cli import themes_group
@@ -45,6 +47,7 @@ PRIVATE_KEY            The hub's Ed25519 signing key, relative to this folder. N
 AGGREGATOR_URL         Where `hubnet hub push` sends summaries.
 AGGREGATOR_ID          The aggregator's id: every statement is addressed (`aud`) to it.
 AGGREGATOR_PUBLIC_KEY  The aggregator's log key, pinned at init; every receipt must verify with it.
+DELIVERY_ALERT_DAYS    Raise an alarm when a summary has waited this many days to be delivered (2).
 DATABASE_URL           postgresql://user@host/dbname in production; if absent, hub.sqlite3 here.
 SESSION_COOKIE_SECURE  true when served over HTTPS (production); false only for local trials."""
 
@@ -63,7 +66,9 @@ def hub_group() -> None:
     Set up:    hubnet hub init --instance DIR --gss E08000003 --name Manchester …
     Serve:     hubnet hub serve --instance DIR
     Monthly:   hubnet hub push --instance DIR
-    Check:     hubnet hub outbox --instance DIR
+    Check:     hubnet hub audit --instance DIR  (and hubnet hub outbox)
+    Witness:   hubnet hub witness --instance DIR  (from a timer)
+    New key:   hubnet hub rotate-key --instance DIR
 
     Every command takes --instance DIR (or the HUB_INSTANCE environment variable).
     """
@@ -205,3 +210,7 @@ hub_group.add_command(themes_group)
 hub_group.add_command(summary_command)
 hub_group.add_command(push_command)
 hub_group.add_command(outbox_group)
+hub_group.add_command(audit_command)
+hub_group.add_command(alarms_group)
+hub_group.add_command(witness_command)
+hub_group.add_command(rotate_key_command)

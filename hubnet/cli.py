@@ -1,4 +1,4 @@
-"""The one command: `hubnet hub …`, `hubnet aggregator …`, `hubnet demo`.
+"""The one command: `hubnet hub …`, `hubnet aggregator …`, `hubnet demo`, `hubnet audit`.
 
 Each group and its commands live with their feature (`hub/cli.py`,
 `national_aggregator/cli.py`, `hubnet/demo.py`); this module only gathers them.
@@ -11,6 +11,7 @@ import logging
 import click
 
 from hub.cli import hub_group
+from hubnet.audit import audit_command
 from hubnet.demo import demo_command
 from national_aggregator.cli import aggregator_group
 
@@ -28,6 +29,7 @@ def main() -> None:
     Try it:   hubnet demo            (an aggregator and three hubs on this machine)
     Council:  hubnet hub --help
     National: hubnet aggregator --help
+    Anyone:   hubnet audit URL       (verify an aggregator's transparency log)
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -35,3 +37,4 @@ def main() -> None:
 main.add_command(hub_group)
 main.add_command(aggregator_group)
 main.add_command(demo_command)
+main.add_command(audit_command)

@@ -4,7 +4,7 @@ Holds no personal data: only the anonymised summaries hubs choose to send,
 exactly as signed. `create_app` loads config (defaults → the instance
 folder's `aggregator.toml` → `AGGREGATOR_…` environment → the dict passed in),
 refuses an unmigrated database or a missing log key, and registers each
-feature: registry, ingest, log, priorities, home.
+feature: registry, ingest, log, priorities, home, openapi.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from federation.envelope import MAX_ENVELOPE_BYTES
 from hubnet.config import instance_file, load_config
 from hubnet.db import init_database
 from hubnet.problems import register_api_errors
-from national_aggregator import home, ingest, log, priorities, registry
+from national_aggregator import home, ingest, log, openapi, priorities, registry
 from national_aggregator.db import MIGRATIONS
 
 DEFAULT_INSTANCE = Path("instance/aggregator")
@@ -31,6 +32,12 @@ DEFAULTS: Mapping[str, Any] = {
     "LOG_PRIVATE_KEY": "log-key.pem",
     # Flask answers 413 past this, before reading the body; the API turns it into problem JSON.
     "MAX_CONTENT_LENGTH": MAX_ENVELOPE_BYTES,
+    # POST /api/v1/submissions per client address (Flask-Limiter syntax); 429 past it.
+    "SUBMISSION_RATE_LIMIT": "120 per minute",
+    # Where the limiter counts: memory:// is per gunicorn worker; redis://… shares one count.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # How many proxies in front set X-Forwarded-For (nginx: 1), so limits see the client.
+    "PROXY_COUNT": 0,
 }
 
 
@@ -53,6 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance = Path(app.config["INSTANCE_PATH"])
     init_database(app, MIGRATIONS, fix=f"hubnet aggregator migrate --instance {instance}")
     register_api_errors(app)
-    for feature in (registry, ingest, log, priorities, home):
+    for feature in (registry, ingest, log, priorities, home, openapi):
         feature.init_app(app)
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     return app

@@ -37,7 +37,15 @@ LOG_PRIVATE_KEY   the log's Ed25519 private key (relative to this folder). Hubs
                   it up: a new key means every hub must pin again.
 SECRET_KEY        Flask's secret for signed cookies; keep it private.
 DATABASE_URL      where the data lives. Absent: aggregator.sqlite3 in this
-                  folder. Production: postgresql://user@host/dbname."""
+                  folder. Production: postgresql://user@host/dbname.
+
+Optional (add them here or as environment variables):
+SUBMISSION_RATE_LIMIT  POST /api/v1/submissions per client address, e.g.
+                  "120 per minute" (the default); more get 429.
+RATELIMIT_STORAGE_URI  where that limit counts: "memory://" (the default)
+                  counts in each gunicorn worker; "redis://host:6379" shares one.
+PROXY_COUNT       proxies in front that set X-Forwarded-For (1 behind nginx),
+                  so the limit sees the hub's address rather than the proxy's."""
 
 
 @click.group("aggregator")

@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 # Importing each feature's models registers its tables on Base.metadata.
+import hub.audit.models
 import hub.gather.models
 import hub.outbox.models
 import hub.themes.models  # noqa: F401

@@ -3,7 +3,10 @@
 Each entry holds the envelope bytes exactly as signed, so a retry resends
 identical bytes (the aggregator answers 200 with the original receipt) and the
 same period is never rebuilt with different numbers. `seq` is the primary key:
-two pushes racing for the same next number cannot both store it.
+two pushes racing for the same next number cannot both store it. Key
+rotations (`key-rotation/1`) travel in the same chain, with the day of
+rotation as their period. `log_index` is where the receipt placed the
+envelope in the aggregator's log; each contact checks the log still holds it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from federation.periods import Period
 from hub.db import Base, UTCDateTime, utcnow, value_enum
 
 
@@ -43,5 +47,13 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_status: Mapped[int | None] = mapped_column(Integer)
     receipt: Mapped[str | None] = mapped_column(Text)  # the aggregator's receipt, as JSON
+    log_index: Mapped[int | None] = mapped_column(Integer, index=True)  # from the receipt
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def label(self) -> str:
+        """`2026-10` for a summary, `key-rotation:2026-11-26` for a key rotation (no spaces)."""
+        if self.schema == "summary/1":
+            return Period(self.period_start, self.period_end).label
+        return f"{self.schema.split('/')[0]}:{self.period_start}"

@@ -9,7 +9,11 @@ leaves with two sets of numbers.
 `relay_pending` sends entries in seq order. The aggregator accepts seq n only
 after n − 1, so the relay stops at the first entry it cannot deliver. It
 retries timing failures (no answer, 408/425/429/5xx) with "full jitter"
-backoff, sleeping through the injected `sleep`. It never commits: after each
+backoff, sleeping through the injected `sleep`. An entry is delivered only
+when its receipt verifies and its checkpoint is consistent with the log the
+hub has verified (`hub.audit.services.check_receipt`); while a trust-breaking
+alarm is open nothing is sent. A 409 (or a 422 equivocation) calls the
+injected `resync` once (`hub.outbox.resync`). It never commits: after each
 entry's state changes it calls `on_result`, where the caller commits, so a
 crash mid-run loses nothing already recorded.
 """
@@ -26,22 +30,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from federation.canonical import canonical_json, parse_json
-from federation.client import SubmissionClient, SubmitResponse, full_jitter_delay, verify_receipt
+from federation.client import SubmitResponse, full_jitter_delay
 from federation.envelope import Statement, parse_statement, sign_statement, statement_dict
 from federation.errors import ProtocolError, TransportError
 from federation.periods import Period
+from hub.aggregator import AggregatorLink
+from hub.audit.services import ContactFailed, Untrusted, check_receipt, trust_alarm
 from hub.outbox.models import OutboxEntry, OutboxStatus
 from hub.summary.services import SCHEMA, build_summary
 
 log = logging.getLogger(__name__)
 
+ROTATION_SCHEMA = "key-rotation/1"
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 3600.0
 
@@ -69,7 +76,7 @@ def signed_statement(entry: OutboxEntry) -> Statement:
     return parse_statement(payload, envelope["signatures"][0]["keyid"])
 
 
-def _chain_position(session: Session) -> tuple[int, str | None]:
+def chain_position(session: Session) -> tuple[int, str | None]:
     """The next seq and its prev: last + 1 and the last payload's hash (1 and None at first)."""
     last = session.scalar(select(OutboxEntry).order_by(OutboxEntry.seq.desc()).limit(1))
     if last is None:
@@ -95,7 +102,7 @@ def enqueue_summary(
     if find_entry(session, period) is not None:
         return None
     body = build_summary(session, period)
-    seq, prev = _chain_position(session)
+    seq, prev = chain_position(session)
     submission_id = str(uuid.uuid4())
     statement = statement_dict(
         kind="summary",
@@ -132,8 +139,10 @@ class RelayOutcome(enum.StrEnum):
     DELIVERED = "delivered"
     WILL_RETRY = "will retry"  # timing failure, or a key the aggregator does not know yet
     REJECTED = "rejected"  # the aggregator refused these bytes for good
-    OUT_OF_SEQUENCE = "out of sequence"  # 409: the aggregator expects another seq
+    OUT_OF_SEQUENCE = "out of sequence"  # 409, or 422 equivocation: resynchronise
+    RESYNCHRONISED = "resynchronised"  # the outbox was brought in line with the aggregator
     RECEIPT_UNVERIFIED = "receipt did not verify"
+    BLOCKED = "blocked by an alarm"  # an open alarm: nothing is sent until it is resolved
     BACKING_OFF = "backing off"  # not due yet (only when due_only)
 
 
@@ -153,9 +162,24 @@ class RelayResult:
         return self.outcome is RelayOutcome.DELIVERED
 
 
+class ResyncResult(Protocol):
+    """What a resynchronisation reports back to the relay (see `hub.outbox.resync`)."""
+
+    @property
+    def detail(self) -> str: ...
+
+    @property
+    def may_continue(self) -> bool: ...
+
+
 def _problem_detail(response: SubmitResponse) -> str:
     detail = response.body.get("detail") or response.body.get("title") or "no detail given"
     return f"HTTP {response.status}: {detail}"
+
+
+def _problem_slug(response: SubmitResponse) -> str:
+    kind = response.body.get("type")
+    return kind.rsplit(":", 1)[-1] if isinstance(kind, str) else ""
 
 
 def _backoff(attempts: int, retry_after: float | None, rand: Callable[[], float]) -> float:
@@ -168,11 +192,11 @@ def _backoff(attempts: int, retry_after: float | None, rand: Callable[[], float]
 
 @dataclass
 class _Relay:
-    client: SubmissionClient
+    session: Session
+    link: AggregatorLink
     now: Callable[[], datetime]
     sleep: Callable[[float], None]
     max_attempts_per_run: int
-    log_public_key: Ed25519PublicKey
     rand: Callable[[], float]
 
     def deliver(self, entry: OutboxEntry) -> RelayResult:
@@ -182,7 +206,7 @@ class _Relay:
                 self.sleep(delay)
             entry.attempts += 1
             try:
-                response = self.client.submit(entry.envelope)
+                response = self.link.api.submit(entry.envelope)
             except TransportError as exc:
                 entry.last_status, entry.last_error = None, f"no answer: {exc.detail}"
                 delay = _backoff(entry.attempts, None, self.rand)
@@ -203,8 +227,11 @@ class _Relay:
         )
 
     def _accept(self, entry: OutboxEntry, response: SubmitResponse) -> RelayResult:
+        entry.receipt = json.dumps(response.body, sort_keys=True)  # kept, verified or not
         try:
-            checkpoint = verify_receipt(response.body, entry.envelope, self.log_public_key)
+            checkpoint = check_receipt(
+                self.session, self.link, response.body, entry.envelope, now=self.now()
+            )
         except (ProtocolError, ValueError) as exc:
             detail = getattr(exc, "detail", str(exc))
             entry.last_error = (
@@ -212,11 +239,23 @@ class _Relay:
                 f"against the pinned log key: {detail}. Not marked delivered; tell the national "
                 "team and keep this receipt as evidence"
             )
-            entry.receipt = json.dumps(response.body, sort_keys=True)
             log.error("outbox seq %s: %s", entry.seq, entry.last_error)
             return _result(entry, RelayOutcome.RECEIPT_UNVERIFIED, entry.last_error)
+        except Untrusted as exc:
+            entry.last_error = (
+                f"the aggregator answered {response.status}, but its receipt's checkpoint cannot "
+                f"be trusted: {exc}. Not marked delivered; see `hubnet hub audit`"
+            )
+            return _result(entry, RelayOutcome.BLOCKED, entry.last_error)
+        except ContactFailed as exc:
+            entry.last_error = (
+                f"the aggregator answered {response.status}, but the proof that its receipt's "
+                f"checkpoint is consistent with the last verified one could not be fetched "
+                f"({exc.detail}); not marked delivered yet, the next run checks again"
+            )
+            return _result(entry, RelayOutcome.WILL_RETRY, entry.last_error)
         entry.status = OutboxStatus.DELIVERED
-        entry.receipt = json.dumps(response.body, sort_keys=True)
+        entry.log_index = response.body["log_index"]
         entry.delivered_at = self.now()
         entry.last_error = None
         entry.next_attempt_at = None
@@ -230,13 +269,16 @@ class _Relay:
     def _refused(self, entry: OutboxEntry, response: SubmitResponse) -> RelayResult:
         entry.last_error = _problem_detail(response)
         entry.next_attempt_at = None
-        if response.status == 409:
+        if response.status == 409 and "expected_seq" in response.body:
             entry.last_error = (
                 f"{entry.last_error} (the aggregator expects seq "
-                f"{response.body.get('expected_seq', '?')}, this is seq {entry.seq}). "
-                "Resynchronising the outbox with the aggregator is not built yet (a later "
-                "issue); ask the national team before sending anything else"
+                f"{response.body.get('expected_seq', '?')}, this is seq {entry.seq})"
             )
+            return _result(entry, RelayOutcome.OUT_OF_SEQUENCE, entry.last_error)
+        if response.status == 422 and _problem_slug(response) == "equivocation":
+            # These bytes were never accepted: the aggregator holds another statement at
+            # this seq (a restored hub database). Resynchronising renumbers this entry.
+            entry.last_error += " (the aggregator already holds another statement at this seq)"
             return _result(entry, RelayOutcome.OUT_OF_SEQUENCE, entry.last_error)
         if response.status == 401:
             # Not the envelope's fault: the national team has not registered this hub's key
@@ -254,54 +296,106 @@ class _Relay:
 
 
 def _result(entry: OutboxEntry, outcome: RelayOutcome, detail: str) -> RelayResult:
-    period = Period(entry.period_start, entry.period_end).label
-    return RelayResult(entry.seq, period, outcome, entry.last_status, entry.attempts, detail)
+    return RelayResult(entry.seq, entry.label, outcome, entry.last_status, entry.attempts, detail)
+
+
+def undelivered_entries(session: Session) -> list[OutboxEntry]:
+    """Entries not yet delivered, in seq order."""
+    return list(
+        session.scalars(
+            select(OutboxEntry)
+            .where(OutboxEntry.status != OutboxStatus.DELIVERED)
+            .order_by(OutboxEntry.seq)
+        )
+    )
 
 
 def relay_pending(
     session: Session,
-    client: SubmissionClient,
+    link: AggregatorLink,
     *,
     now: Callable[[], datetime],
     sleep: Callable[[float], None],
-    log_public_key: Ed25519PublicKey,
     max_attempts_per_run: int = 5,
     due_only: bool = False,
     on_result: Callable[[RelayResult], Any] | None = None,
     rand: Callable[[], float] = random.random,
+    resync: Callable[[], ResyncResult] | None = None,
 ) -> list[RelayResult]:
     """Deliver undelivered entries in seq order; stop at the first that is not delivered.
 
-    `on_result` runs after each entry's new state is in the session (the CLI
-    commits there). With `due_only`, an entry whose `next_attempt_at` is still
-    in the future is left alone (for timers that run this often).
+    A receipt is accepted only if it verifies against the pinned log key and
+    its checkpoint is consistent with the last one the hub verified
+    (`hub.audit.services.check_receipt`). While an alarm that breaks trust is
+    open, nothing is sent. On a 409 (or a 422 equivocation: another statement
+    holds this seq) the relay calls `resync` once, then carries on if it may;
+    a second conflict in the same run stops it. It also stops after
+    delivering a key rotation, so the caller can move to the new key before
+    anything else is sent. `on_result` runs after each
+    entry's new state is in the session (the CLI commits there). With
+    `due_only`, an entry whose `next_attempt_at` is still in the future is
+    left alone (for timers that run this often).
     """
-    relay = _Relay(client, now, sleep, max_attempts_per_run, log_public_key, rand)
-    undelivered = session.scalars(
-        select(OutboxEntry)
-        .where(OutboxEntry.status != OutboxStatus.DELIVERED)
-        .order_by(OutboxEntry.seq)
-    ).all()
+    relay = _Relay(session, link, now, sleep, max_attempts_per_run, rand)
     results: list[RelayResult] = []
-    for entry in undelivered:
-        if entry.status is OutboxStatus.REJECTED:
-            result = _result(
-                entry,
-                RelayOutcome.REJECTED,
-                f"rejected earlier ({entry.last_error}); later entries chain from it, so the "
-                "aggregator cannot accept them. Resynchronising is not built yet (a later issue)",
-            )
-        elif due_only and entry.next_attempt_at is not None and entry.next_attempt_at > now():
-            result = _result(
-                entry,
-                RelayOutcome.BACKING_OFF,
-                f"next try after {entry.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
-            )
-        else:
-            result = relay.deliver(entry)
+
+    def record(result: RelayResult) -> RelayResult:
         results.append(result)
         if on_result is not None:
             on_result(result)
-        if not result.delivered:
-            break
-    return results
+        return result
+
+    while True:
+        again = False
+        for entry in undelivered_entries(session):
+            blocking = trust_alarm(session)
+            if blocking is not None:
+                record(
+                    _result(
+                        entry,
+                        RelayOutcome.BLOCKED,
+                        f"not sent: alarm {blocking.id} ({blocking.kind.value}) is unresolved; "
+                        "see `hubnet hub audit`",
+                    )
+                )
+                break
+            if entry.status is OutboxStatus.REJECTED:
+                record(
+                    _result(
+                        entry,
+                        RelayOutcome.REJECTED,
+                        f"rejected earlier ({entry.last_error}); later entries chain from it, so "
+                        "the aggregator cannot accept them: tell the national team",
+                    )
+                )
+                break
+            if due_only and entry.next_attempt_at is not None and entry.next_attempt_at > now():
+                record(
+                    _result(
+                        entry,
+                        RelayOutcome.BACKING_OFF,
+                        f"next try after {entry.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
+                    )
+                )
+                break
+            result = record(relay.deliver(entry))
+            if result.outcome is RelayOutcome.OUT_OF_SEQUENCE and resync is not None:
+                done, resync = resync(), None  # one resynchronisation per run, never a loop
+                again = done.may_continue
+                record(
+                    RelayResult(
+                        result.seq,
+                        result.period,
+                        RelayOutcome.RESYNCHRONISED,
+                        result.status,
+                        result.attempts,
+                        done.detail,
+                    )
+                )
+                break
+            if not result.delivered:
+                break
+            if entry.schema == ROTATION_SCHEMA:
+                break  # the caller swaps keys first: later entries are signed with the new one
+        if not again:
+            return results

@@ -33,7 +33,8 @@ class Submission(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime)  # the hub's clock, as signed
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Suppressed cells hide 1..k-1 people; a hub may declare a stricter k than the default 8.
-    disclosure_k: Mapped[int]
+    # None for statements that publish no counts (key rotations).
+    disclosure_k: Mapped[int | None]
     payload_sha256: Mapped[str] = mapped_column(String(64))  # what the next `prev` must be
     envelope: Mapped[bytes] = mapped_column(LargeBinary)
     receipt: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,33 +1,53 @@
 """Receiving a hub's signed statement: DESIGN.md §3's checks in its order, then store and log.
 
 `verify_submission` runs everything that needs only the registry and the
-clock (envelope, key, signature, statement, audience, schema, disclosure).
-`accept_statement` takes the log's write lock and then decides sequence and
-chain, so two racing requests never both take one seq, and stores the
-statement, its theme cells and its log leaf in the caller's transaction.
+clock (envelope, key, signature, statement, audience, schema, disclosure, and
+for a key rotation `federation.statement.verify_rotation`). `accept_statement`
+takes the log's write lock, checks again that the signing keys still count
+(a revocation may have been committed meanwhile), decides sequence and chain,
+so two racing requests never both take one seq, and stores the statement,
+its theme cells (summaries) or the hub's new key (rotations), and its log
+leaf, in the caller's transaction. Also here: fresh receipts, and a hub's
+accepted statements for resynchronising.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from federation.canonical import canonical_json
-from federation.envelope import Statement, verify_envelope
+from federation.canonical import canonical_json, parse_json
+from federation.envelope import KeyLookup, Statement, verify_envelope
 from federation.errors import Equivocation as EquivocationError
-from federation.errors import ProtocolError, SequenceConflict
-from federation.statement import check_statement
+from federation.errors import (
+    InvalidRotation,
+    KeyExpired,
+    ProtocolError,
+    RevokedKey,
+    SequenceConflict,
+    UnknownKey,
+)
+from federation.merkle import inclusion_proof
+from federation.statement import check_statement, format_utc, parse_utc, verify_rotation
 from national_aggregator.db import rfc3339
 from national_aggregator.ingest.models import Equivocation, Submission, SummaryTheme
-from national_aggregator.log.models import LeafKind
-from national_aggregator.log.services import AppendedLeaf, LogSigner, append_leaf, lock_log
-from national_aggregator.registry.services import trusted_key_lookup
+from national_aggregator.log.models import LeafKind, LogCheckpoint, LogLeaf
+from national_aggregator.log.services import (
+    LogSigner,
+    append_leaf,
+    b64,
+    lock_log,
+    node_reader,
+    refresh_cosignatures,
+)
+from national_aggregator.registry.models import Hub, HubKey
+from national_aggregator.registry.services import add_rotated_key, trusted_key_lookup
 
 
 @dataclass(frozen=True)
@@ -58,14 +78,73 @@ class SubmissionIdReused(ProtocolError):
     title = "The submission_id was already used by another statement"
 
 
-def verify_submission(session: Session, raw: bytes, *, audience: str, now: datetime) -> Statement:
-    """Envelope, key, signature, statement, audience, clock, schema, disclosure.
+class SubmissionNotFound(ProtocolError):
+    status = 404
+    slug = "submission-not-found"
+    title = "No statement with this submission_id was accepted"
+
+
+class HubNotFound(ProtocolError):
+    status = 404
+    slug = "hub-not-found"
+    title = "No hub with this GSS code is registered"
+
+
+@dataclass(frozen=True)
+class VerifiedSubmission:
+    """A statement whose signatures, shape and content checked out, before sequence and chain."""
+
+    statement: Statement
+    key_fields: dict[str, str]  # key id → where its signature is, e.g. "signatures[0].keyid"
+    new_key: Ed25519PublicKey | None = None  # the key a key rotation introduces
+
+
+def verify_submission(
+    session: Session, raw: bytes, *, audience: str, now: datetime
+) -> VerifiedSubmission:
+    """Envelope, key, signature, statement, audience, clock, schema, disclosure, rotation.
 
     Raises the `ProtocolError` of the first check that fails.
     """
-    statement = verify_envelope(raw, trusted_key_lookup(session))
+    lookup = trusted_key_lookup(session)
+    statement = verify_envelope(raw, lookup, now=now)
+    signatures = parse_json(raw)["signatures"]  # verify_envelope read them: a list of objects
+    key_fields = {
+        keyid: f"signatures[{index}].keyid"
+        for index, signature in reversed(list(enumerate(signatures)))
+        if (keyid := signature["keyid"]) in statement.verified_keyids
+    }
+    verified = VerifiedSubmission(statement, key_fields)
+    _check_keys(verified, lookup, now)
     check_statement(statement, audience=audience, now=now)
-    return statement
+    if statement.kind == "key-rotation":
+        return VerifiedSubmission(statement, key_fields, verify_rotation(raw, statement))
+    return verified
+
+
+def _check_keys(verified: VerifiedSubmission, lookup: KeyLookup, now: datetime) -> None:
+    """Every key that signed is registered, unrevoked, and unexpired both now and at `created`.
+
+    `verify_envelope` checks expiry against the receiver's clock; an auditor
+    replaying the log can only check it against the statement's `created`
+    (`federation.keyhistory`), so both must hold for the log to audit clean.
+    """
+    statement = verified.statement
+    for keyid in statement.verified_keyids:
+        field = verified.key_fields[keyid]
+        trusted = lookup(keyid)
+        if trusted is None:
+            raise UnknownKey(f"key {keyid} is no longer registered", field=field)
+        if trusted.revoked:
+            raise RevokedKey(f"key {keyid} (hub {trusted.owner}) has been revoked", field=field)
+        for moment in (now, statement.created):
+            if trusted.expired(moment):
+                assert trusted.expires_at is not None
+                raise KeyExpired(
+                    f"key {keyid} (hub {trusted.owner}) was rotated out and expired at "
+                    f"{format_utc(trusted.expires_at)}; sign with the hub's new key",
+                    field=field,
+                )
 
 
 def _last_accepted(session: Session, hub_gss: str) -> Row[tuple[int, str]] | None:
@@ -85,9 +164,13 @@ def next_seq(session: Session, hub_gss: str) -> int:
 
 
 def accept_statement(
-    session: Session, statement: Statement, raw: bytes, *, signer: LogSigner, now: datetime
+    session: Session, verified: VerifiedSubmission, raw: bytes, *, signer: LogSigner, now: datetime
 ) -> Receipt:
-    """Replay, equivocation, sequence and chain; then store and log (the caller commits)."""
+    """Replay, equivocation, keys, sequence and chain, rotation; then store and log.
+
+    The caller commits.
+    """
+    statement = verified.statement
     size_before = lock_log(session)  # first: every check below must see every earlier commit
     accepted = session.scalar(
         select(Submission).where(
@@ -98,8 +181,11 @@ def accept_statement(
         # The signature binds the payload, not the envelope's spelling: the same signed
         # statement re-sent in a re-serialised envelope is a replay, not an equivocation.
         if accepted.payload_sha256 == statement.payload_sha256:
-            return Receipt(accepted.receipt, created=False)
+            return Receipt(_with_current_cosignatures(session, accepted.receipt), created=False)
         raise ConflictingStatement(statement, accepted)
+    # A revocation or rotation committed since verify_submission must count: the log
+    # puts this leaf after it, and an auditor checks the key valid at that position.
+    _check_keys(verified, trusted_key_lookup(session, refresh=True), now)
     _check_chain(session, statement)
     if session.get(Submission, statement.submission_id) is not None:
         raise SubmissionIdReused(
@@ -107,6 +193,8 @@ def accept_statement(
             "each statement needs a new UUIDv4",
             field="submission_id",
         )
+    if verified.new_key is not None:
+        _check_rotation(session, statement)
     submission = _store(session, statement, raw, now)
     appended = append_leaf(
         session,
@@ -117,8 +205,53 @@ def accept_statement(
         signer=signer,
         now=now,
     )
-    submission.receipt = canonical_json(_receipt_json(statement, now, appended))
+    if verified.new_key is not None:
+        _apply_rotation(session, statement, verified.new_key, now, log_index=appended.index)
+    submission.receipt = canonical_json(
+        _receipt_json(submission, appended.index, appended.leaf_hash, appended.inclusion_proof,
+                      appended.checkpoint.as_json())
+    )  # fmt: skip
     return Receipt(submission.receipt, created=True)
+
+
+def _check_rotation(session: Session, statement: Statement) -> None:
+    """The old key is the hub's current key; the new key is no one else's (nor spent)."""
+    old_keyid, new_keyid = statement.body["old_keyid"], statement.body["new_keyid"]
+    old = session.get(HubKey, old_keyid)
+    assert old is not None  # verify_rotation checked that it signed, so it is registered
+    if old.expires_at is not None:
+        raise InvalidRotation(
+            f"key {old_keyid} was already rotated out (valid until "
+            f"{format_utc(old.expires_at)}); rotate from the hub's current key",
+            field="body.old_keyid",
+        )
+    taken = session.get(HubKey, new_keyid)
+    if taken is None:
+        return
+    if taken.hub_gss != statement.hub_id:
+        raise InvalidRotation(
+            f"new key {new_keyid} is registered to hub {taken.hub_gss}; make a new key",
+            field="body.new_keyid",
+        )
+    if taken.revoked_at is not None or taken.expires_at is not None:
+        state = "revoked" if taken.revoked_at is not None else "rotated out"
+        raise InvalidRotation(
+            f"new key {new_keyid} was {state} before; make a new key", field="body.new_keyid"
+        )
+
+
+def _apply_rotation(
+    session: Session, statement: Statement, new_key: Ed25519PublicKey, now: datetime,
+    *, log_index: int,
+) -> None:  # fmt: skip
+    """The new key counts from now; the old one until `old_key_valid_until`."""
+    old = session.get(HubKey, statement.body["old_keyid"])
+    assert old is not None
+    old.expires_at = parse_utc(statement.body["old_key_valid_until"])
+    if session.get(HubKey, statement.body["new_keyid"]) is None:  # else: already this hub's
+        hub = session.get(Hub, statement.hub_id)
+        assert hub is not None
+        add_rotated_key(session, hub, new_key, now, log_index=log_index)
 
 
 def _check_chain(session: Session, statement: Statement) -> None:
@@ -152,12 +285,13 @@ def _store(session: Session, statement: Statement, raw: bytes, now: datetime) ->
         period_end=statement.period.end,
         created=statement.created,
         received_at=now,
-        disclosure_k=statement.body["disclosure"]["k"],
+        disclosure_k=statement.body["disclosure"]["k"] if statement.kind == "summary" else None,
         payload_sha256=statement.payload_sha256,
         envelope=raw,
         receipt=b"",  # set once the log has placed the envelope
     )
     session.add(submission)
+    themes = statement.body["themes"] if statement.kind == "summary" else []
     session.add_all(
         SummaryTheme(
             submission_id=statement.submission_id,
@@ -169,7 +303,7 @@ def _store(session: Session, statement: Statement, raw: bytes, now: datetime) ->
             **_cell_columns("contributors", theme["contributors"]),
             **_cell_columns("supporters", theme["supporters"]),
         )
-        for theme in statement.body["themes"]
+        for theme in themes
     )
     session.flush()  # the log leaf refers to the submission
     return submission
@@ -180,22 +314,86 @@ def _cell_columns(name: str, cell: dict[str, Any]) -> dict[str, Any]:
 
 
 def _receipt_json(
-    statement: Statement, received_at: datetime, appended: AppendedLeaf
+    submission: Submission,
+    log_index: int,
+    leaf_hash: bytes,
+    proof: list[bytes],
+    checkpoint: dict[str, Any],
 ) -> dict[str, Any]:
     return {
-        "submission_id": statement.submission_id,
-        "hub_id": statement.hub_id,
-        "seq": statement.seq,
-        "received_at": rfc3339(received_at),
-        "log_index": appended.index,
-        "leaf_hash": _b64(appended.leaf_hash),
-        "inclusion_proof": [_b64(node) for node in appended.inclusion_proof],
-        "checkpoint": appended.checkpoint.as_json(),
+        "submission_id": submission.submission_id,
+        "hub_id": submission.hub_gss,
+        "seq": submission.seq,
+        "received_at": rfc3339(submission.received_at),
+        "log_index": log_index,
+        "leaf_hash": b64(leaf_hash),
+        "inclusion_proof": [b64(node) for node in proof],
+        "checkpoint": checkpoint,
     }
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+def _with_current_cosignatures(session: Session, receipt: bytes) -> bytes:
+    """A stored receipt with the cosignatures its checkpoint has now.
+
+    Byte for byte the original while no witness has cosigned that checkpoint.
+    """
+    document = parse_json(receipt)
+    document["checkpoint"] = refresh_cosignatures(session, document["checkpoint"])
+    return canonical_json(document)
+
+
+def fresh_receipt(session: Session, submission_id: str) -> bytes:
+    """A receipt for an accepted statement against the latest checkpoint, with its cosignatures.
+
+    Raises SubmissionNotFound. The inclusion proof is computed now, for the
+    latest checkpoint's size, so the hub can check it against that root.
+    """
+    submission = session.get(Submission, submission_id)
+    leaf = session.scalar(select(LogLeaf).where(LogLeaf.submission_id == submission_id))
+    if submission is None or leaf is None:
+        raise SubmissionNotFound(
+            f"no statement with submission_id {submission_id} was accepted here",
+            field="submission_id",
+        )
+    latest = session.scalars(
+        select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)
+    ).one()  # the leaf exists, so a checkpoint covering it does
+    proof = inclusion_proof(leaf.index, latest.size, node_reader(session))
+    checkpoint = refresh_cosignatures(session, parse_json(latest.signed))
+    return canonical_json(_receipt_json(submission, leaf.index, leaf.leaf_hash, proof, checkpoint))
+
+
+def hub_statements(session: Session, gss: str, *, after_seq: int, limit: int) -> dict[str, Any]:
+    """The hub's accepted statements after `after_seq`, in seq order, with their exact bytes.
+
+    What a hub resynchronises from: after restoring a backup, or after a 409.
+    Raises HubNotFound.
+    """
+    hub = session.get(Hub, gss)
+    if hub is None:
+        raise HubNotFound(f"no hub {gss} is registered here", field="gss")
+    last = _last_accepted(session, gss)
+    rows = session.execute(
+        select(Submission, LogLeaf.index)
+        .join(LogLeaf, LogLeaf.submission_id == Submission.submission_id)
+        .where(Submission.hub_gss == gss, Submission.seq > after_seq)
+        .order_by(Submission.seq)
+        .limit(limit)
+    ).all()
+    return {
+        "hub_id": gss,
+        "last_seq": 0 if last is None else last.seq,
+        "statements": [
+            {
+                "seq": submission.seq,
+                "submission_id": submission.submission_id,
+                "payload_sha256": submission.payload_sha256,
+                "log_index": log_index,
+                "envelope": b64(submission.envelope),
+            }
+            for submission, log_index in rows
+        ],
+    }
 
 
 def keep_equivocation_evidence(

@@ -1,4 +1,4 @@
-"""The transparency log: every accepted statement is a leaf; checkpoints are signed.
+"""The transparency log: every accepted statement and key event is a leaf; checkpoints are signed.
 
 `init_app` loads the log key once at start-up, so a missing or unsafe key
 stops the app before it accepts anything it could not sign for.

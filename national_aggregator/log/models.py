@@ -1,10 +1,12 @@
-"""The transparency log's storage: leaves, complete subtree hashes, and signed checkpoints.
+"""The transparency log's storage: leaves, complete subtree hashes, checkpoints, cosignatures.
 
 `log_node` holds the hash of every complete, aligned subtree (level 0 are the
 leaves), which is all `federation.merkle` needs to compute any root or proof
 in O(log n) reads. `log_state` is a single row whose update is the log's
 write lock: every append takes it first, so appends happen one at a time on
-SQLite and PostgreSQL alike.
+SQLite and PostgreSQL alike. A leaf's entry (the envelope bytes) lives with
+what it records: a hub's statement in `submission`, a registry change in
+`key_event`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary
+from sqlalchemy import ForeignKey, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from national_aggregator.db import Base, UTCDateTime, value_enum
@@ -21,7 +23,8 @@ LOG_STATE_ID = 1
 
 
 class LeafKind(enum.StrEnum):
-    STATEMENT = "statement"
+    STATEMENT = "statement"  # a hub's signed statement (summary or key rotation)
+    KEY_EVENT = "key-event"  # a registry change signed by the log key
 
 
 class LogState(Base):
@@ -40,6 +43,7 @@ class LogLeaf(Base):
     submission_id: Mapped[str | None] = mapped_column(
         ForeignKey("submission.submission_id"), unique=True
     )
+    key_event_id: Mapped[int | None] = mapped_column(ForeignKey("key_event.id"), unique=True)
     appended_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -56,5 +60,20 @@ class LogCheckpoint(Base):
 
     size: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
-    signed: Mapped[bytes] = mapped_column(LargeBinary)  # canonical JSON, served as is
+    # canonical JSON as signed, with no cosignatures: they are added from `cosignature`
+    signed: Mapped[bytes] = mapped_column(LargeBinary)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Cosignature(Base):
+    """A witness hub's signature over a checkpoint it checked (docs/protocol.md, Witnesses)."""
+
+    __tablename__ = "cosignature"
+    __table_args__ = (UniqueConstraint("checkpoint_size", "keyid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_size: Mapped[int] = mapped_column(ForeignKey("log_checkpoint.size"))
+    witness_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    keyid: Mapped[str] = mapped_column(ForeignKey("hub_key.keyid"))
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -22,7 +22,7 @@ def priorities_api() -> Response:
         query = PrioritiesQuerySchema().load(request.args)
     except ValidationError as exc:
         return validation_problem(exc.messages_dict)
-    result = national_priorities(get_session(), query["period"])
+    result = national_priorities(get_session(), query.get("period"))
     return jsonify(priorities_json(result, RANKING))
 
 
@@ -39,7 +39,7 @@ def priorities_page() -> Any:
             "priorities.html", error=" ".join(messages), result=None, periods=periods, asked=""
         )
         return page, 400
-    result = national_priorities(session, query["period"])
+    result = national_priorities(session, query.get("period"))
     return render_template(
         "priorities.html",
         error=None,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from national_aggregator.registry.views import blueprint
-
 
 def init_app(app: Flask) -> None:
+    from national_aggregator.registry.views import blueprint  # its models are imported widely
+
     app.register_blueprint(blueprint)

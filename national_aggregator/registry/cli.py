@@ -13,6 +13,8 @@ from federation.keys import key_id, load_public_key
 from hubnet.db import get_session
 from national_aggregator.db import rfc3339, utcnow
 from national_aggregator.instance import instance_option, open_instance
+from national_aggregator.log import log_signer
+from national_aggregator.registry.models import HubKey
 from national_aggregator.registry.schemas import HubRegistrationSchema, NewHub
 from national_aggregator.registry.services import (
     HubStatus,
@@ -23,6 +25,8 @@ from national_aggregator.registry.services import (
     revoke_hub,
     revoke_key,
 )
+
+NO_REASON = "no reason given"
 
 
 @click.group("hubs")
@@ -66,7 +70,8 @@ def _read_public_key(path: Path) -> Ed25519PublicKey:
     "--add-key",
     "another_key",
     is_flag=True,
-    help="Add this key to a hub already registered (key rotation); omit name, region, population.",
+    help="Add this key to a hub already registered; omit name, region, population. "
+    "(A hub rotating its own key sends a key-rotation statement instead.)",
 )
 def add_command(
     instance: Path,
@@ -80,7 +85,8 @@ def add_command(
 ) -> None:
     """Register a hub and its public key.
 
-    With --add-key, give a registered hub another key (key rotation).
+    With --add-key, give a registered hub another key. Either way the change
+    is a key event in the public transparency log.
     """
     public_key = _read_public_key(public_key_path)
     keyid = key_id(public_key)
@@ -95,19 +101,20 @@ def add_command(
         )
     with open_instance(instance):
         session = get_session()
+        signer = log_signer()
         try:
             if another_key:
-                key = add_key(session, gss, public_key, utcnow())
+                key = add_key(session, gss, public_key, utcnow(), signer=signer)
             else:
                 new = _registration(gss=gss, name=name, region=region, population=population)
-                key = register_hub(session, new, public_key, utcnow())
+                key = register_hub(session, new, public_key, utcnow(), signer=signer)
         except RegistryError as exc:
             raise click.ClickException(str(exc)) from exc
         session.commit()
         hub = key.hub
         click.echo(
             f"Registered key {keyid} for {hub.name} ({hub.gss}, {hub.region}, "
-            f"population {hub.population:,})."
+            f"population {hub.population:,}); logged as leaf {key.log_index}."
         )
         if expect_keyid is None:
             click.echo(
@@ -157,15 +164,28 @@ def list_command(instance: Path) -> None:
         click.echo("")
         for status in statuses:
             for key in status.hub.keys:
-                state = f"revoked {rfc3339(key.revoked_at)}" if key.revoked_at else "active"
                 click.echo(
-                    f"{status.hub.gss} key {key.keyid}, added {rfc3339(key.added_at)}, {state}"
+                    f"{status.hub.gss} key {key.keyid}, added {rfc3339(key.added_at)} "
+                    f"({key.added_via.value}), {_key_state(key)}"
                 )
+
+
+def _key_state(key: HubKey) -> str:
+    if key.revoked_at is not None:
+        return f"revoked {rfc3339(key.revoked_at)}"
+    if key.expires_at is not None:
+        return f"rotated out: valid until {rfc3339(key.expires_at)}"
+    return "active"
 
 
 def _hub_row(status: HubStatus) -> tuple[str, ...]:
     hub = status.hub
-    active = sum(1 for key in hub.keys if key.revoked_at is None)
+    now = utcnow()
+    active = sum(
+        1
+        for key in hub.keys
+        if key.revoked_at is None and (key.expires_at is None or now < key.expires_at)
+    )
     return (
         hub.gss,
         hub.name,
@@ -182,22 +202,34 @@ def _hub_row(status: HubStatus) -> tuple[str, ...]:
 @instance_option
 @click.option("--gss", required=True, help="The hub's GSS code.")
 @click.option("--keyid", help="Revoke only this key of the hub (e.g. after a key leak).")
-def revoke_command(instance: Path, gss: str, keyid: str | None) -> None:
-    """Revoke a hub, or one of its keys.
+@click.option(
+    "--reason",
+    default=NO_REASON,
+    show_default=True,
+    help="Why, in one line. It is published in the transparency log: name no person.",
+)
+def revoke_command(instance: Path, gss: str, keyid: str | None, reason: str) -> None:
+    """Revoke a hub, or one of its keys, and log why.
 
     Later statements are refused with 403. Summaries accepted before the
-    revocation stay in the log and in the priorities.
+    revocation stay in the log and in the priorities. The revocation and its
+    reason become a key event in the public log.
     """
     with open_instance(instance):
         session = get_session()
+        signer = log_signer()
         try:
             changed = (
-                revoke_key(session, gss, keyid, utcnow())
+                revoke_key(session, gss, keyid, utcnow(), reason=reason, signer=signer)
                 if keyid
-                else revoke_hub(session, gss, utcnow())
+                else revoke_hub(session, gss, utcnow(), reason=reason, signer=signer)
             )
         except RegistryError as exc:
             raise click.ClickException(str(exc)) from exc
         session.commit()
     what = f"key {keyid} of hub {gss}" if keyid else f"hub {gss}"
-    click.echo(f"Revoked {what}." if changed else f"{what.capitalize()} was already revoked.")
+    click.echo(
+        f"Revoked {what} (reason: {reason.strip()})."
+        if changed
+        else f"{what.capitalize()} was already revoked."
+    )

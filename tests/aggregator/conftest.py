@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -27,6 +28,7 @@ from federation.taxonomy import load_taxonomy
 from hubnet.db import get_session, upgrade_database
 from national_aggregator import create_app
 from national_aggregator.db import MIGRATIONS, Base, utcnow
+from national_aggregator.log import log_signer
 from national_aggregator.registry.schemas import NewHub
 from national_aggregator.registry.services import register_hub
 from tests.conftest import DatabaseFactory
@@ -125,7 +127,15 @@ def aggregator_id() -> str:
 
 
 @pytest.fixture
-def app(instance: Path, database_url: str, aggregator_id: str) -> Iterator[Flask]:
+def app_config() -> dict[str, Any]:
+    """Settings a test module adds to the aggregator's (e.g. a tiny rate limit)."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    instance: Path, database_url: str, aggregator_id: str, app_config: dict[str, Any]
+) -> Iterator[Flask]:
     app = create_app(
         {
             "TESTING": True,
@@ -133,6 +143,9 @@ def app(instance: Path, database_url: str, aggregator_id: str) -> Iterator[Flask
             "DATABASE_URL": database_url,
             "AGGREGATOR_ID": aggregator_id,
             "SECRET_KEY": "test",
+            # Tests post far faster than any hub; the limit itself is tested with a tiny one.
+            "SUBMISSION_RATE_LIMIT": "100000 per minute",
+            **app_config,
         }
     )
     yield app
@@ -159,7 +172,7 @@ def register(app: Flask) -> RegisterHub:
         with app.app_context():
             session = get_session()
             new = NewHub(gss=gss, name=name, region=region, population=population)
-            register_hub(session, new, private_key.public_key(), utcnow())
+            register_hub(session, new, private_key.public_key(), utcnow(), signer=log_signer())
             session.commit()
         return SigningHub(gss=gss, name=name, private_key=private_key)
 
@@ -174,6 +187,12 @@ def row_counts(app: Flask) -> dict[str, int]:
             table.name: session.scalar(select(func.count()).select_from(table)) or 0
             for table in Base.metadata.sorted_tables
         }
+
+
+def log_entries(client: FlaskClient, start: int, end: int) -> list[bytes]:
+    """The log's entries [start, end) as the exact envelope bytes."""
+    document = client.get(f"/api/v1/log/entries?start={start}&end={end}").get_json()
+    return [base64.b64decode(entry["envelope"]) for entry in document["entries"]]
 
 
 def post(client: FlaskClient, envelope: bytes) -> TestResponse:

@@ -25,6 +25,7 @@ from federation.keys import generate_private_key, key_id, load_public_key
 from hubnet.db import get_session
 from national_aggregator.db import utcnow
 from national_aggregator.ingest.models import Equivocation
+from national_aggregator.log import log_signer
 from national_aggregator.registry.services import revoke_hub, revoke_key
 from tests.aggregator.conftest import (
     RegisterHub,
@@ -66,8 +67,9 @@ def test_accepted_summary_gets_201_and_a_receipt_the_hub_can_verify(
     assert response.content_type == "application/json"
     receipt = response.get_json()
     checkpoint = verify_receipt(receipt, envelope, load_public_key(instance / "log-key.pub"))
-    assert (receipt["hub_id"], receipt["seq"], receipt["log_index"]) == ("E08000003", 1, 0)
-    assert checkpoint.size == 1
+    # leaf 0 is the hub's registration (a key event); its first summary is leaf 1
+    assert (receipt["hub_id"], receipt["seq"], receipt["log_index"]) == ("E08000003", 1, 1)
+    assert checkpoint.size == 2
     assert datetime.strptime(receipt["received_at"], "%Y-%m-%dT%H:%M:%SZ")
     after = row_counts(app)
     assert after["submission"] == before["submission"] + 1
@@ -237,8 +239,9 @@ def test_revoked_key_or_revoked_hub_is_403(
     cornwall = register("E06000052", "Cornwall", "South West", 570305)
     with app.app_context():
         session = get_session()
-        revoke_key(session, manchester.gss, key_id(manchester.private_key.public_key()), utcnow())
-        revoke_hub(session, cornwall.gss, utcnow())
+        keyid = key_id(manchester.private_key.public_key())
+        revoke_key(session, manchester.gss, keyid, utcnow(), reason="leaked", signer=log_signer())
+        revoke_hub(session, cornwall.gss, utcnow(), reason="left", signer=log_signer())
         session.commit()
     before = row_counts(app)
 

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from federation.periods import Period
 from hubnet.db import get_session
 from national_aggregator.db import utcnow
+from national_aggregator.log import log_signer
 from national_aggregator.registry.services import revoke_hub
 from tests.aggregator.conftest import RegisterHub, assert_problem, post
 
@@ -47,7 +48,9 @@ def national(client: FlaskClient, register: RegisterHub, app: Flask) -> FlaskCli
     for envelope in sent:
         assert post(client, envelope).status_code == 201
     with app.app_context():
-        revoke_hub(get_session(), westminster.gss, utcnow())
+        revoke_hub(
+            get_session(), westminster.gss, utcnow(), reason="left the network", signer=log_signer()
+        )
         get_session().commit()
     return client
 

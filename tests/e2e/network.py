@@ -3,6 +3,8 @@
 Each process is set up and run with the same `hubnet` commands a council or
 the national team would use, on a free loopback port, with its own database
 (SQLite, or a fresh PostgreSQL database when HUBNET_TEST_DATABASE_URL is set).
+Tests read those databases through `read_only_engine`, never writing to them
+unless a test says so (tampering).
 """
 
 from __future__ import annotations
@@ -14,18 +16,42 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 AUDIENCE = "hubnet-e2e-national"
+SHORT_WAITS = Path(__file__).with_name("short_waits.py")
 
 
-def hubnet(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run a `hubnet` command to completion and return its result."""
+def hubnet_command(*args: str, short_waits: bool = False) -> list[str]:
+    """The argv that runs `hubnet …`; with `short_waits`, retry waits are cut to 50 ms."""
+    launcher = [str(SHORT_WAITS)] if short_waits else ["-m", "hubnet"]
+    return [sys.executable, *launcher, *args]
+
+
+def hubnet(
+    *args: str,
+    check: bool = True,
+    short_waits: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a `hubnet` command to completion and return its result.
+
+    `env` adds to the environment, e.g. a HUB_ setting for this one run.
+    """
     result = subprocess.run(
-        [sys.executable, "-m", "hubnet", *args], capture_output=True, text=True, timeout=120
+        hubnet_command(*args, short_waits=short_waits),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=None if env is None else {**os.environ, **env},
     )
     if check and result.returncode != 0:
         raise AssertionError(
@@ -49,12 +75,17 @@ class Server:
     instance: Path
     port: int = field(default_factory=free_port)
     popen: subprocess.Popen[bytes] | None = None
+    database_url: str | None = None  # as given to `init`; None: the instance's own SQLite
+    probe: str = "/"  # the path that answers 200 once the server is ready
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, probe: str) -> None:
+    def start(self, probe: str | None = None) -> None:
+        """Serve on `port` and wait until `probe` answers 200 (a minute at most)."""
+        self.probe = probe or self.probe
+        probe = self.probe
         log = (self.instance / "serve.log").open("ab")
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "hubnet", self.group, "serve", "--instance", str(self.instance),
@@ -77,6 +108,7 @@ class Server:
         return (self.instance / "serve.log").read_text(errors="replace")[-4000:]
 
     def stop(self) -> None:
+        """Stop the way an operator would (SIGTERM to the group), killing it after 15 s."""
         if self.popen is None or self.popen.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -84,8 +116,59 @@ class Server:
         try:
             self.popen.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (master and workers) at once, as a crash would."""
+        if self.popen is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait()
+        self.popen.wait(timeout=15)
+        # The group leader is reaped; wait for any worker still being torn down.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.popen.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"{self.group}: processes of group {self.popen.pid} outlived SIGKILL")
+
+    def restart(self) -> None:
+        """Start again on the same instance and port (after stop() or kill())."""
+        self.stop()
+        self.start()
+
+
+def read_only_engine(database_url: str) -> Engine:
+    """An engine that can only read the database a server was given (SQLite or PostgreSQL)."""
+    url = make_url(database_url)
+    if url.drivername.startswith("sqlite"):
+        return create_engine(f"sqlite:///file:{url.database}?mode=ro&uri=true")
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return create_engine(url, execution_options={"postgresql_readonly": True})
+
+
+def writable_engine(database_url: str) -> Engine:
+    """An engine that may write: only for tests that tamper with a server's data on purpose."""
+    url = make_url(database_url)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return create_engine(url)
+
+
+@contextmanager
+def reading(server: Server) -> Iterator[Session]:
+    """A read-only session on the database the server was set up with."""
+    assert server.database_url is not None, f"{server.group} was set up without a database URL"
+    engine = read_only_engine(server.database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def raise_as_new_person(hub_url: str, theme: str, kind: str = "concern") -> int:

@@ -7,8 +7,11 @@ reliable.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +19,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from federation.canonical import parse_json
+from federation.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from federation.disclosure import DEFAULT_RULE, protect_count
-from federation.envelope import KeyLookup, TrustedKey, statement_dict
+from federation.envelope import KeyLookup, TrustedKey, sign_statement, statement_dict
+from federation.keyevents import key_event_dict, sign_key_event
 from federation.keys import key_id
+from federation.merkle import leaf_hash, root_from_leaf_hashes
 from federation.periods import Period
+from federation.statement import rotation_body, sign_rotation
 from federation.taxonomy import CURRENT_VERSION, load_taxonomy
 
 VECTORS = Path(__file__).parent / "vectors"
@@ -43,6 +51,23 @@ def hub_key() -> Ed25519PrivateKey:
 @pytest.fixture(scope="session")
 def wrong_key() -> Ed25519PrivateKey:
     return load_test_key("test-wrong-key")
+
+
+def seeded_key(label: str) -> Ed25519PrivateKey:
+    """A TEST-ONLY key derived from a public label: the same key in every run."""
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(label.encode()).digest())
+
+
+@pytest.fixture(scope="session")
+def log_key() -> Ed25519PrivateKey:
+    """The aggregator's (TEST-ONLY) log key: signs key events and checkpoints."""
+    return seeded_key("hubnet test log key")
+
+
+@pytest.fixture(scope="session")
+def next_hub_key() -> Ed25519PrivateKey:
+    """The key the test hub rotates to (TEST-ONLY)."""
+    return seeded_key("hubnet test hub key 2")
 
 
 def lookup_for(*keys: tuple[Ed25519PrivateKey, str], revoked: bool = False) -> KeyLookup:
@@ -130,3 +155,117 @@ def make_statement() -> StatementFactory:
         return value
 
     return make
+
+
+MANCHESTER = {"name": "Manchester", "region": "North West", "population": 551943}
+
+
+class LogBuilder:
+    """A hand-built transparency log: key events, chained statements, and checkpoints.
+
+    Each method appends one leaf (the exact envelope bytes) and returns its index.
+    """
+
+    def __init__(self, log_key: Ed25519PrivateKey, origin: str = "hubnet-test-log") -> None:
+        self.log_key = log_key
+        self.origin = origin
+        self.entries: list[bytes] = []
+        self.last: dict[str, tuple[int, str]] = {}  # hub_id → (seq, payload sha256)
+
+    def append(self, raw: bytes) -> int:
+        self.entries.append(raw)
+        return len(self.entries) - 1
+
+    def key_event(
+        self,
+        event: str,
+        hub_id: str = HUB_ID,
+        key: Ed25519PrivateKey | None = None,
+        *,
+        reason: str | None = None,
+        hub: dict[str, Any] | None = None,
+        at: datetime = CREATED,
+        keyid: str | None = None,
+    ) -> int:
+        public = key.public_key() if key is not None else None
+        with_key = event in ("hub-registered", "key-added")
+        value = key_event_dict(
+            event=event,
+            hub_id=hub_id,
+            keyid=keyid or (key_id(public) if public is not None else None),
+            public_key=public if with_key else None,
+            hub=(hub or MANCHESTER) if event == "hub-registered" else None,
+            reason=reason or ("test" if event.endswith("revoked") else None),
+            at=at,
+        )
+        return self.append(sign_key_event(value, self.log_key))
+
+    def register(self, key: Ed25519PrivateKey, hub_id: str = HUB_ID) -> int:
+        return self.key_event("hub-registered", hub_id, key)
+
+    def statement_value(
+        self, hub_id: str = HUB_ID, *, created: datetime = CREATED, **changes: Any
+    ) -> dict[str, Any]:
+        seq, prev = self.last.get(hub_id, (0, None))
+        value = statement_dict(
+            kind="summary",
+            hub_id=hub_id,
+            seq=seq + 1,
+            prev=prev,
+            submission_id=str(uuid.UUID(int=len(self.entries) + 1, version=4)),
+            aud=AUDIENCE,
+            created=created,
+            schema="summary/1",
+            period=Period.month(2026, 10),
+            body=valid_body(),
+        )
+        value.update(changes)
+        return value
+
+    def signed(self, raw: bytes) -> int:
+        """Append a statement envelope and remember it as its hub's last."""
+        document = parse_json(raw)
+        payload = base64.b64decode(document["payload"])
+        statement = parse_json(payload)
+        self.last[statement["hub_id"]] = (statement["seq"], hashlib.sha256(payload).hexdigest())
+        return self.append(raw)
+
+    def summary(self, key: Ed25519PrivateKey, hub_id: str = HUB_ID, **changes: Any) -> int:
+        return self.signed(sign_statement(self.statement_value(hub_id, **changes), key))
+
+    def rotation(
+        self,
+        old: Ed25519PrivateKey,
+        new: Ed25519PrivateKey,
+        *,
+        hub_id: str = HUB_ID,
+        created: datetime = CREATED,
+        overlap_days: float = 7,
+    ) -> int:
+        value = self.statement_value(
+            hub_id,
+            created=created,
+            kind="key-rotation",
+            schema="key-rotation/1",
+            period={"start": f"{created:%Y-%m-%d}", "end": f"{created:%Y-%m-%d}"},
+            body=rotation_body(
+                old_key=old.public_key(),
+                new_key=new.public_key(),
+                old_key_valid_until=created + timedelta(days=overlap_days),
+            ),
+        )
+        return self.signed(sign_rotation(value, old, new))
+
+    def numbered(self) -> list[tuple[int, bytes]]:
+        return list(enumerate(self.entries))
+
+    def checkpoint(self, size: int | None = None) -> SignedCheckpoint:
+        size = len(self.entries) if size is None else size
+        root = root_from_leaf_hashes([leaf_hash(raw) for raw in self.entries[:size]])
+        return sign_checkpoint(Checkpoint(self.origin, size, root), self.log_key)
+
+
+@pytest.fixture
+def make_log(log_key: Ed25519PrivateKey) -> Callable[[], LogBuilder]:
+    """`make_log()`: an empty hand-built log signed with the test log key."""
+    return lambda: LogBuilder(log_key)

@@ -11,9 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from federation.checkpoint import (
     Checkpoint,
     SignedCheckpoint,
+    cosign_checkpoint,
+    cosignature_message,
     parse_signed_checkpoint,
     sign_checkpoint,
     verify_checkpoint,
+    verify_cosignature,
 )
 from federation.errors import BadSignature, SchemaViolation
 from federation.keys import key_id
@@ -148,3 +151,19 @@ def test_malformed_json_names_the_field(
 def test_not_an_object() -> None:
     with pytest.raises(SchemaViolation):
         parse_signed_checkpoint([])  # type: ignore[arg-type]
+
+
+def test_cosignatures_are_bound_to_their_context() -> None:
+    witness = Ed25519PrivateKey.from_private_bytes(bytes(32))
+    cp = Checkpoint("hubnet-test-log", 5, bytes(range(32)))
+    assert cosignature_message(cp) == b"hubnet-cosignature/1\n" + cp.note_text().encode()
+    signature = cosign_checkpoint(cp, witness)
+    verify_cosignature(cp, signature, witness.public_key())
+    with pytest.raises(BadSignature):
+        verify_cosignature(
+            Checkpoint("hubnet-test-log", 6, cp.root), signature, witness.public_key()
+        )
+    # A log signature over the bare note text is not a cosignature, nor the other way round.
+    log_style = witness.sign(cp.note_text().encode())
+    with pytest.raises(BadSignature):
+        verify_cosignature(cp, log_style, witness.public_key())

@@ -318,6 +318,11 @@ def test_payload_must_not_repeat_keys(
         ({"seq": 2}, "prev"),  # seq 2 needs a prev
         ({"prev": "AB" * 32, "seq": 2}, "prev"),
         ({"hub_id": "Manchester"}, "hub_id"),
+        # `$` would match before a final newline; the patterns must match the whole value.
+        ({"hub_id": "E08000003\n"}, "hub_id"),
+        ({"submission_id": "5f0c2b1e-8d7a-4c3b-9e2f-1a2b3c4d5e6f\n"}, "submission_id"),
+        ({"prev": "ab" * 32 + "\n", "seq": 2}, "prev"),
+        ({"created": "2026-11-01T09:00:00Z\n"}, "created"),
         ({"submission_id": "5F0C2B1E-8D7A-4C3B-9E2F-1A2B3C4D5E6F"}, "submission_id"),
         ({"created": "2026-11-01T09:00:00+00:00"}, "created"),
         ({"created": "2026-02-30T09:00:00Z"}, "created"),

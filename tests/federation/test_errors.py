@@ -22,6 +22,7 @@ from federation.errors import first_error, first_message
         (errors.UnknownKey, 401),
         (errors.BadSignature, 401),
         (errors.RevokedKey, 403),
+        (errors.KeyExpired, 403),
         (errors.SequenceConflict, 409),
         (errors.PayloadTooLarge, 413),
         (errors.WrongAudience, 422),
@@ -29,6 +30,7 @@ from federation.errors import first_error, first_message
         (errors.CreatedInFuture, 422),
         (errors.Equivocation, 422),
         (errors.ProofError, 422),
+        (errors.InvalidRotation, 422),
     ],
 )
 def test_statuses_follow_the_design_table(error: type[errors.ProtocolError], status: int) -> None:

@@ -15,6 +15,7 @@ import pytest
 from federation.errors import ProofError
 from federation.merkle import (
     EMPTY_ROOT,
+    RootBuilder,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -448,3 +449,21 @@ def test_proofs_are_checked_for_hash_size() -> None:
         verify_inclusion(leaf_hash(ENTRIES[2]), 2, 3, [ROOTS[2][:31]], ROOTS[3])
     with pytest.raises(ProofError):
         verify_consistency(2, 5, ROOTS[2], ROOTS[5][:-1], CONSISTENCY_VECTORS[3][2])
+
+
+def test_root_builder_matches_the_recursive_definition() -> None:
+    builder = RootBuilder()
+    assert builder.root() == EMPTY_ROOT
+    leaves: list[bytes] = []
+    for n in range(1, 130):
+        leaves.append(leaf_hash(n.to_bytes(4, "big")))
+        builder.append(leaves[-1])
+        assert builder.size == n
+        assert builder.root() == root_from_leaf_hashes(leaves), n
+        # O(log n) memory: one stored subtree per binary digit of the size.
+        assert len(builder._stack) == bin(n).count("1")
+
+
+def test_root_builder_refuses_what_is_not_a_hash() -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        RootBuilder().append(b"short")

@@ -9,59 +9,20 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from click.testing import CliRunner
 
-from federation.keys import key_id, load_public_key, save_public_key
+from federation.keys import key_id, load_public_key
 from federation.statement import validate_body
-from hub import create_app
 from hub.cli import hub_group
 from hub.outbox import cli as outbox_cli
 from hubnet.config import write_toml
-from hubnet.db import get_session
 from tests.conftest import DatabaseFactory
-from tests.hub.conftest import person, raise_item
-from tests.hub.fake_aggregator import Answer, FakeAggregator
-
-LOG_KEY = Ed25519PrivateKey.generate()
-
-
-def hubnet_hub(*args: str) -> Result:
-    return CliRunner().invoke(hub_group, list(args), catch_exceptions=False)
+from tests.hub.conftest import LOG_KEY, hubnet_hub, init_args, script, seed
+from tests.hub.fake_aggregator import FakeAggregator
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture
-def aggregator_pub(tmp_path: Path) -> Path:
-    path = tmp_path / "log-key.pub"
-    save_public_key(LOG_KEY.public_key(), path)
-    return path
-
-
-def init_args(instance: Path, aggregator_pub: Path, database_url: str) -> list[str]:
-    return [
-        "init",
-        "--instance", str(instance),
-        "--gss", "E08000003",
-        "--name", "Manchester",
-        "--region", "North West",
-        "--population", "551938",
-        "--aggregator-url", "http://aggregator.test",
-        "--aggregator-id", "hubnet-test-national",
-        "--aggregator-public-key", str(aggregator_pub),
-        "--database-url", database_url,
-    ]  # fmt: skip
-
-
-@pytest.fixture
-def instance(tmp_path: Path, aggregator_pub: Path, make_database_url: DatabaseFactory) -> Path:
-    folder = tmp_path / "hub"
-    result = hubnet_hub(*init_args(folder, aggregator_pub, make_database_url("cli")))
-    assert result.exit_code == 0, result.output
-    return folder
 
 
 def test_init_writes_settings_keys_and_a_migrated_database(
@@ -196,16 +157,6 @@ def test_themes_add_and_list(instance: Path) -> None:
     assert "'buses' is not a national theme code" in refused.output
 
 
-def seed(instance: Path, people: int) -> None:
-    app = create_app({"INSTANCE_PATH": str(instance)})
-    with app.app_context():
-        db = get_session()
-        for _ in range(people):
-            raise_item(db, person(db))
-        db.commit()
-    app.extensions["hubnet.engine"].dispose()
-
-
 def test_summary_prints_the_release_exactly_as_it_would_leave(instance: Path) -> None:
     seed(instance, 9)
 
@@ -215,19 +166,6 @@ def test_summary_prints_the_release_exactly_as_it_would_leave(instance: Path) ->
     validate_body("summary/1", body)
     gp = next(row for row in body["themes"] if row["code"] == "gp-access")
     assert gp["contributors"] == {"value": 10, "suppressed": False}
-
-
-@pytest.fixture
-def aggregator(instance: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAggregator:
-    fake = FakeAggregator(
-        load_public_key(instance / "hub-key.pub"), hub_id="E08000003", log_key=LOG_KEY
-    )
-    monkeypatch.setattr(outbox_cli.requests, "Session", lambda: fake)
-    return fake
-
-
-def script(fake: FakeAggregator, *answers: Answer) -> None:
-    fake.script.extend(answers)
 
 
 def test_push_builds_signs_and_delivers_then_pushing_again_sends_nothing_new(

@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
+import hub.audit.models
 import hub.gather.models
 import hub.outbox.models
 import hub.themes.models  # noqa: F401  (registers the tables)

@@ -87,7 +87,7 @@ def test_two_pushes_cannot_claim_the_same_seq(
     enqueue(db, hub_key, OCTOBER)
     db.commit()
     # The second push read the chain before the first one committed, so it also wants seq 1.
-    monkeypatch.setattr(services, "_chain_position", lambda _session: (1, None))
+    monkeypatch.setattr(services, "chain_position", lambda _session: (1, None))
 
     with pytest.raises(IntegrityError):
         enqueue(db, hub_key, NOVEMBER)

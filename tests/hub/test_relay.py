@@ -12,7 +12,6 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
-from federation.client import SubmissionClient
 from federation.periods import Period
 from hub.outbox.models import OutboxEntry, OutboxStatus
 from hub.outbox.services import (
@@ -23,7 +22,7 @@ from hub.outbox.services import (
     relay_pending,
 )
 from tests.hub.conftest import AUDIENCE, HUB_ID
-from tests.hub.fake_aggregator import Answer, FakeAggregator, as_session
+from tests.hub.fake_aggregator import Answer, FakeAggregator, link_to
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -44,10 +43,9 @@ class Run:
 
         return relay_pending(
             self.db,
-            SubmissionClient("http://aggregator.test", as_session(self.aggregator)),
+            link_to(self.aggregator, hub_id=HUB_ID),
             now=lambda: NOW,
             sleep=self.sleeps.append,
-            log_public_key=self.aggregator.log_public_key,
             max_attempts_per_run=max_attempts,
             on_result=commit,
             rand=lambda: 1.0,  # the top of each full-jitter range, so delays are exact
@@ -208,7 +206,6 @@ def test_409_records_the_expected_seq_and_stops(
     stored = reload(db, entries[0])
     assert stored.status is OutboxStatus.PENDING
     assert "expects seq 4, this is seq 1" in (stored.last_error or "")
-    assert "later issue" in (stored.last_error or "")
 
 
 def test_401_keeps_the_entry_pending_until_the_key_is_registered(
@@ -238,10 +235,9 @@ def test_a_receipt_that_does_not_verify_is_not_delivered_and_is_logged(
     with caplog.at_level(logging.ERROR):
         results = relay_pending(
             db,
-            SubmissionClient("http://aggregator.test", as_session(relay.aggregator)),
+            link_to(relay.aggregator, hub_id=HUB_ID, log_key=pinned),
             now=lambda: NOW,
             sleep=relay.sleeps.append,
-            log_public_key=pinned,
             on_result=lambda _result: db.commit(),
         )
 
