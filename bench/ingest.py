@@ -21,8 +21,10 @@ Three measurements, printed as figures (this is not a timed test):
     in bulk with the rows `federation.merkle.nodes_to_store` produces, as if
     every leaf had been appended; then `--proofs` random proofs of each kind
     are timed, each in a fresh session (no cached rows), with the median, p99
-    and the number of node reads per proof. Every proof is checked with
-    `federation.merkle.verify_*` outside the timing.
+    and the number of node reads per proof. For comparison, the same proofs
+    are timed again with all their nodes fetched in one SELECT (the
+    addresses come from `federation.merkle.*_proof_addresses`). Every proof is
+    checked with `federation.merkle.verify_*` outside the timing.
 
 Usage: python bench/ingest.py [--submissions 2000] [--hubs 20] [--leaves 1000000]
        [--proofs 500] [--database-url URL] [--skip-ingest] [--skip-proofs]
@@ -50,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import create_engine, insert, text, update
+from sqlalchemy import and_, create_engine, insert, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -61,6 +63,10 @@ from federation.envelope import verify_envelope as federation_verify_envelope
 from federation.keys import generate_key_pair, key_id
 from federation.merkle import (
     NodeReader,
+    consistency_proof,
+    consistency_proof_addresses,
+    inclusion_proof,
+    inclusion_proof_addresses,
     leaf_hash,
     nodes_to_store,
     root_hash,
@@ -339,6 +345,39 @@ def _time_proofs(
     return seconds, reads, answers
 
 
+def _batched_reader(session: Session, addresses: list[tuple[int, int]]) -> NodeReader:
+    """All the nodes one proof needs, fetched in a single SELECT, answered from a dict."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in addresses:
+        by_level.setdefault(level, []).append(index)
+    # One (level = ? AND index IN (…)) per level: both databases use the primary key for
+    # it, where a row-value IN may make SQLite scan the table.
+    rows = session.execute(
+        select(LogNode.level, LogNode.index, LogNode.hash).where(
+            or_(
+                *(
+                    and_(LogNode.level == level, LogNode.index.in_(indexes))
+                    for level, indexes in by_level.items()
+                )
+            )
+        )
+    ).all()
+    found = {(level, index): node for level, index, node in rows}
+    return lambda level, index: found[level, index]
+
+
+def batched_inclusion(session: Session, index: int, size: int) -> list[bytes]:
+    return inclusion_proof(
+        index, size, _batched_reader(session, inclusion_proof_addresses(index, size))
+    )
+
+
+def batched_consistency(session: Session, first: int, second: int) -> list[bytes]:
+    return consistency_proof(
+        first, second, _batched_reader(session, consistency_proof_addresses(first, second))
+    )
+
+
 def _b64s(values: list[str]) -> list[bytes]:
     return [base64.b64decode(value) for value in values]
 
@@ -378,6 +417,16 @@ def bench_proofs(database_url: str, leaves: int, proofs: int, seed: int = 5) -> 
     consistency_seconds, consistency_reads, consistency_answers = _time_proofs(
         engine, consistency_cases, log_services.consistency_proof_json
     )
+    batched_inclusion_seconds, _, batched_inclusion_answers = _time_proofs(
+        engine, inclusion_cases, batched_inclusion
+    )
+    batched_consistency_seconds, _, batched_consistency_answers = _time_proofs(
+        engine, consistency_cases, batched_consistency
+    )
+    for answer, batched in zip(inclusion_answers, batched_inclusion_answers, strict=True):
+        assert _b64s(answer["proof"]) == batched
+    for answer, batched in zip(consistency_answers, batched_consistency_answers, strict=True):
+        assert _b64s(answer["proof"]) == batched
     for (index, size), answer in zip(inclusion_cases, inclusion_answers, strict=True):
         verify_inclusion(
             base64.b64decode(answer["leaf_hash"]), index, size, _b64s(answer["proof"]), root(size)
@@ -389,6 +438,8 @@ def bench_proofs(database_url: str, leaves: int, proofs: int, seed: int = 5) -> 
         "fill_seconds": fill_seconds,
         "inclusion": (inclusion_seconds, inclusion_reads),
         "consistency": (consistency_seconds, consistency_reads),
+        "batched_inclusion": batched_inclusion_seconds,
+        "batched_consistency": batched_consistency_seconds,
     }
 
 
@@ -409,7 +460,7 @@ def _proof_line(name: str, seconds: list[float], reads: list[int]) -> str:
 
 
 def _sibling_database(url: str, suffix: str) -> str:
-    """A new PostgreSQL database beside `url`'s, for the ingest run (dropped by the caller)."""
+    """A new PostgreSQL database beside `url`'s, for the ingest run (`main` drops it after)."""
     parsed = make_url(url)
     name = f"{parsed.database}_{suffix}"
     admin = create_engine(
@@ -421,6 +472,19 @@ def _sibling_database(url: str, suffix: str) -> str:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = create_engine(
+        parsed.set(drivername="postgresql+psycopg", database="postgres").render_as_string(
+            hide_password=False
+        ),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
+    admin.dispose()
 
 
 def main() -> None:
@@ -446,7 +510,11 @@ def main() -> None:
 
     if not args.skip_ingest:
         print("\n(a) verified submissions into the aggregator, (b) raw Ed25519 verification")
-        figures = bench_ingest(ingest_url, args.submissions, args.hubs)
+        try:
+            figures = bench_ingest(ingest_url, args.submissions, args.hubs)
+        finally:
+            if args.database_url:
+                _drop_database(ingest_url)
         ingest, raw = figures["ingest_per_second"], figures["raw_verify_per_second"]
         envelope = figures["verify_envelope_per_second"]
         print(
@@ -472,6 +540,16 @@ def main() -> None:
         print(f"  {args.proofs} proofs of each kind, each in a fresh session:")
         print(_proof_line("inclusion", *figures["inclusion"]))
         print(_proof_line("consistency", *figures["consistency"]))
+        print(
+            "  the same proofs, each fetching its nodes in one SELECT (merkle.*_proof_addresses):"
+        )
+        for name in ("inclusion", "consistency"):
+            seconds = figures[f"batched_{name}"]
+            print(
+                f"  {name:<12} median {statistics.median(seconds) * 1000:7.2f} ms   "
+                f"p99 {_p(seconds, 0.99) * 1000:7.2f} ms   "
+                f"({statistics.median(figures[name][0]) / statistics.median(seconds):.1f}x faster)"
+            )
         inclusion = statistics.median(figures["inclusion"][0])
         consistency = statistics.median(figures["consistency"][0])
         if not args.skip_ingest:

@@ -196,6 +196,41 @@ def consistency_proof(first: int, second: int, reader: NodeReader) -> list[bytes
     return proof
 
 
+def _addresses(compute: Callable[[NodeReader], object]) -> list[tuple[int, int]]:
+    # Which stored nodes an algorithm reads depends only on the sizes and
+    # indexes, never on the hashes, so a reader that records and returns
+    # zeros finds them exactly.
+    seen: list[tuple[int, int]] = []
+
+    def record(level: int, index: int) -> bytes:
+        if (level, index) not in seen:
+            seen.append((level, index))
+        return bytes(HASH_SIZE)
+
+    compute(record)
+    return seen
+
+
+def root_addresses(size: int) -> list[tuple[int, int]]:
+    """The (level, index) of every stored node `root_hash(size, …)` reads.
+
+    With `inclusion_proof_addresses` and `consistency_proof_addresses`, this
+    lets a store fetch everything one computation needs in a single query and
+    then answer from a dict.
+    """
+    return _addresses(lambda reader: root_hash(size, reader))
+
+
+def inclusion_proof_addresses(index: int, size: int) -> list[tuple[int, int]]:
+    """The (level, index) of every stored node `inclusion_proof(index, size, …)` reads."""
+    return _addresses(lambda reader: inclusion_proof(index, size, reader))
+
+
+def consistency_proof_addresses(first: int, second: int) -> list[tuple[int, int]]:
+    """The (level, index) of every stored node `consistency_proof(first, second, …)` reads."""
+    return _addresses(lambda reader: consistency_proof(first, second, reader))
+
+
 def _check_hash(value: bytes, what: str) -> None:
     if not isinstance(value, bytes) or len(value) != HASH_SIZE:
         raise ProofError(f"{what} must be a {HASH_SIZE}-byte SHA-256 hash", field=what)

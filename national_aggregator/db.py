@@ -13,8 +13,10 @@ from sqlalchemy.orm import DeclarativeBase
 from hubnet.columns import UTCDateTime, named_metadata, rfc3339, utcnow, value_enum
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MAX_INTEGER = 2**31 - 1
+"""The largest value an `Integer` column holds on PostgreSQL; compare larger ones in Python."""
 
-__all__ = ["MIGRATIONS", "Base", "UTCDateTime", "rfc3339", "utcnow", "value_enum"]
+__all__ = ["MAX_INTEGER", "MIGRATIONS", "Base", "UTCDateTime", "rfc3339", "utcnow", "value_enum"]
 
 
 class Base(DeclarativeBase):

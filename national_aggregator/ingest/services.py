@@ -35,7 +35,7 @@ from federation.errors import (
 )
 from federation.merkle import inclusion_proof
 from federation.statement import check_statement, format_utc, parse_utc, verify_rotation
-from national_aggregator.db import rfc3339
+from national_aggregator.db import MAX_INTEGER, rfc3339
 from national_aggregator.ingest.models import Equivocation, Submission, SummaryTheme
 from national_aggregator.log.models import LeafKind, LogCheckpoint, LogLeaf
 from national_aggregator.log.services import (
@@ -172,10 +172,14 @@ def accept_statement(
     """
     statement = verified.statement
     size_before = lock_log(session)  # first: every check below must see every earlier commit
-    accepted = session.scalar(
-        select(Submission).where(
-            Submission.hub_gss == statement.hub_id, Submission.seq == statement.seq
+    accepted = (
+        session.scalar(
+            select(Submission).where(
+                Submission.hub_gss == statement.hub_id, Submission.seq == statement.seq
+            )
         )
+        if statement.seq <= MAX_INTEGER  # no seq past the column's range was ever accepted
+        else None
     )
     if accepted is not None:
         # The signature binds the payload, not the envelope's spelling: the same signed
@@ -376,7 +380,7 @@ def hub_statements(session: Session, gss: str, *, after_seq: int, limit: int) ->
     rows = session.execute(
         select(Submission, LogLeaf.index)
         .join(LogLeaf, LogLeaf.submission_id == Submission.submission_id)
-        .where(Submission.hub_gss == gss, Submission.seq > after_seq)
+        .where(Submission.hub_gss == gss, Submission.seq > min(after_seq, MAX_INTEGER))
         .order_by(Submission.seq)
         .limit(limit)
     ).all()

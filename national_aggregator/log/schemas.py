@@ -142,12 +142,16 @@ class CosignatureRequestSchema(Schema):
     witness = fields.String(
         required=True,
         validate=validate.Regexp(GSS_CODE, error="must be an ONS GSS code"),
-        metadata={"description": "the witness hub's GSS code"},
+        # the same rule as GSS_CODE, written for JSON Schema (ECMA-262), which has no \\Z
+        metadata={"description": "the witness hub's GSS code", "pattern": "^[ENSW][0-9]{8}$"},
     )
     keyid = fields.String(
         required=True,
         validate=validate.Regexp(KEY_ID, error="must be an RFC 7638 key id (43 base64url)"),
-        metadata={"description": "the witness's registered key that signed"},
+        metadata={
+            "description": "the witness's registered key that signed",
+            "pattern": "^[A-Za-z0-9_-]{43}$",
+        },
     )
     size = fields.Integer(required=True, strict=True, validate=SIZE)
     root = Base64Bytes(HASH_SIZE, required=True, metadata={"format": "byte"})

@@ -344,7 +344,7 @@ def add_cosignature(
             f"key {request.keyid} (hub {request.witness}) was rotated out and has expired",
             field="keyid",
         )
-    stored = session.get(LogCheckpoint, request.size)
+    stored = session.get(LogCheckpoint, request.size) if request.size <= log_size(session) else None
     if stored is None:
         raise CheckpointNotFound(
             f"this log has issued no checkpoint of size {request.size} to cosign", field="size"

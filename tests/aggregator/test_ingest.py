@@ -295,3 +295,44 @@ def test_wrong_aud_disclosure_violation_or_created_in_future_is_422(
     assert_problem(post(client, hub.sign(hub.statement(**changes))), 422, slug, field)
 
     assert row_counts(app) == before
+
+
+def test_a_seq_past_the_database_integer_range_is_a_409_not_a_crash(
+    client: FlaskClient, register: RegisterHub, app: Flask
+) -> None:
+    hub = register()
+    before = row_counts(app)
+
+    problem = assert_problem(
+        post(client, hub.sign(hub.statement(seq=2**40, prev="0" * 64))),
+        409, "sequence-conflict", "seq",
+    )  # fmt: skip
+
+    assert problem["expected_seq"] == 1
+    assert row_counts(app) == before
+
+
+def test_a_key_revoked_while_its_statement_was_being_checked_is_refused(
+    client: FlaskClient, register: RegisterHub, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log puts the revocation first, so the statement after it must not be accepted."""
+    from national_aggregator.ingest import services
+
+    hub = register()
+    real_lock_log = services.lock_log
+
+    def revoke_then_lock(session: Any) -> int:
+        with app.app_context():  # another request, committed before this one takes the lock
+            other = get_session()
+            keyid = key_id(hub.private_key.public_key())
+            revoke_key(other, hub.gss, keyid, utcnow(), reason="leaked", signer=log_signer())
+            other.commit()
+        return real_lock_log(session)
+
+    monkeypatch.setattr(services, "lock_log", revoke_then_lock)
+    before = row_counts(app)
+
+    assert_problem(post(client, hub.summary()), 403, "revoked-key", "signatures[0].keyid")
+    after = row_counts(app)
+    assert (after["submission"], after["summary_theme"]) == (0, 0)
+    assert after["log_leaf"] == before["log_leaf"] + 1  # the revocation's key event only

@@ -193,9 +193,10 @@ def test_a_size_beyond_the_log_is_a_400_problem(
 @pytest.mark.parametrize(
     ("size", "status", "slug"),
     [("8", 404, "checkpoint-not-found"), ("99999999999999999999999", 404, "checkpoint-not-found"),
+     ("9" * 5000, 404, "checkpoint-not-found"),
      ("abc", 400, "validation-error"), ("-1", 400, "validation-error"),
      ("1.0", 400, "validation-error")],
-    ids=["beyond", "huge", "not-a-number", "negative", "fraction"],
+    ids=["beyond", "huge", "5000-digits", "not-a-number", "negative", "fraction"],
 )  # fmt: skip
 def test_a_checkpoint_that_was_never_issued_is_404_and_a_bad_size_400(
     client: FlaskClient, seven_leaves: list[bytes], size: str, status: int, slug: str

@@ -159,3 +159,14 @@ def test_after_revocation_new_statements_are_refused_but_earlier_ones_stay_verif
             envelope
         ]
     assert client.get("/api/v1/log/checkpoint").get_json()["size"] == 6  # + two revocations
+
+
+def test_a_seq_past_the_database_integer_range_is_just_after_the_last(
+    client: FlaskClient, register: RegisterHub
+) -> None:
+    """PostgreSQL's integer stops at 2^31−1; a seq may go to 2^53−1 (found by fuzzing)."""
+    post(client, register().summary())
+
+    document = client.get(f"/api/v1/hubs/E08000003/statements?after_seq={2**40}").get_json()
+
+    assert document == {"hub_id": "E08000003", "last_seq": 1, "statements": []}

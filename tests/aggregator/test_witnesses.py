@@ -130,6 +130,10 @@ def _size_zero(body: dict[str, Any], hubs: tuple[SigningHub, SigningHub]) -> Non
     body["size"] = 0
 
 
+def _size_huge(body: dict[str, Any], hubs: tuple[SigningHub, SigningHub]) -> None:
+    body["size"] = 2**40  # past PostgreSQL's integer: compared in Python, never queried
+
+
 @pytest.mark.parametrize(
     ("change", "status", "slug", "field"),
     [
@@ -138,9 +142,10 @@ def _size_zero(body: dict[str, Any], hubs: tuple[SigningHub, SigningHub]) -> Non
         (_bad_signature, 401, "bad-signature", "signature"),
         (_never_issued, 404, "checkpoint-not-found", "size"),
         (_size_zero, 404, "checkpoint-not-found", "size"),
+        (_size_huge, 404, "checkpoint-not-found", "size"),
         (_other_root, 422, "checkpoint-mismatch", "root"),
     ],
-    ids=["other-hubs-key", "unknown-key", "bad-signature", "never-issued", "size-0",
+    ids=["other-hubs-key", "unknown-key", "bad-signature", "never-issued", "size-0", "size-huge",
          "other-root"],
 )  # fmt: skip
 def test_a_cosignature_that_does_not_hold_is_refused_and_nothing_is_stored(

@@ -279,10 +279,14 @@ def test_aggregator_killed_mid_ingest(faulty_network: FaultyNetwork, moment: str
     assert pushing.returncode != 0, output
     assert "will retry" in output, output
     assert [entry.status for entry in outbox(net)] == [OutboxStatus.PENDING]
-    committed = net.proxy.statuses == [201]
-    assert committed or moment == "request forwarded"
     with reading(net.aggregator) as session:  # the killed aggregator's database, as it was left
-        assert session.scalar(select(func.count()).select_from(Submission)) == int(committed)
+        stored = session.scalar(select(func.count()).select_from(Submission))
+    assert stored in (0, 1)
+    committed = stored == 1
+    assert net.proxy.statuses in ([], [201])
+    assert committed or not net.proxy.statuses  # it never answered 201 without storing
+    assert committed or moment == "request forwarded"
+    print(f"aggregator killed at {moment!r}; it had committed: {committed}")  # for -s runs
 
     net.aggregator.restart()
     net.proxy.pass_through()

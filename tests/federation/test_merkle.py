@@ -9,6 +9,7 @@ Inclusion vectors there number leaves from 1; here they are 0-based.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pytest
 
@@ -17,10 +18,13 @@ from federation.merkle import (
     EMPTY_ROOT,
     RootBuilder,
     consistency_proof,
+    consistency_proof_addresses,
     inclusion_proof,
+    inclusion_proof_addresses,
     leaf_hash,
     node_hash,
     nodes_to_store,
+    root_addresses,
     root_from_leaf_hashes,
     root_hash,
     verify_consistency,
@@ -467,3 +471,33 @@ def test_root_builder_matches_the_recursive_definition() -> None:
 def test_root_builder_refuses_what_is_not_a_hash() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         RootBuilder().append(b"short")
+
+
+def test_proof_addresses_name_exactly_the_nodes_read() -> None:
+    # Every complete subtree of a 300-leaf tree, stored the way the log stores them.
+    leaves = [leaf_hash(n.to_bytes(2, "big")) for n in range(300)]
+    store: dict[tuple[int, int], bytes] = {}
+    for size_before, leaf in enumerate(leaves):
+        for level, index, node in nodes_to_store(size_before, leaf, lambda lv, ix: store[lv, ix]):
+            store[level, index] = node
+
+    def only(addresses: list[tuple[int, int]]) -> Callable[[int, int], bytes]:
+        allowed = {address: store[address] for address in addresses}
+        return lambda level, index: allowed[level, index]  # KeyError if not named
+
+    for size in (1, 2, 3, 7, 8, 9, 100, 255, 256, 300):
+        assert root_hash(size, only(root_addresses(size))) == root_hash(
+            size, lambda lv, ix: store[lv, ix]
+        )
+        for index in {0, size // 2, size - 1}:
+            addresses = inclusion_proof_addresses(index, size)
+            assert len(addresses) == len(set(addresses))
+            assert inclusion_proof(index, size, only(addresses)) == inclusion_proof(
+                index, size, lambda lv, ix: store[lv, ix]
+            )
+        for first in {0, 1, size // 3, size - 1, size}:
+            addresses = consistency_proof_addresses(first, size)
+            assert consistency_proof(first, size, only(addresses)) == consistency_proof(
+                first, size, lambda lv, ix: store[lv, ix]
+            )
+    assert consistency_proof_addresses(0, 10) == [] and root_addresses(0) == []

@@ -99,7 +99,7 @@ def test_a_delivery_alert_and_resolved_alarms_are_shown(
 
     alerted = page(client)
 
-    assert "<strong>Delivery alert:</strong> seq 1 (2026-10) has waited 3 days" in alerted
+    assert "<strong>Delivery alert:</strong> Seq 1 (2026-10) has waited 3 days" in alerted
     assert "Alarm 1: delivery" in alerted
     assert "stopped trusting" not in alerted  # a delivery alarm does not stop trust
 
