@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "AGGREGATOR_ID": None,
     "AGGREGATOR_PUBLIC_KEY": "aggregator.pub",
     "DELIVERY_ALERT_DAYS": 2,  # alarm when the oldest pending entry has waited this long
+    "RETRY_BASE_SECONDS": 2.0,  # full-jitter backoff between tries of one delivery …
+    "RETRY_CAP_SECONDS": 3600.0,  # … never longer than this
+    "RETRY_ATTEMPTS_PER_RUN": 5,  # tries per push / outbox send before waiting for the next run
     "SESSION_COOKIE_NAME": "hub_session",
     "SESSION_COOKIE_SECURE": False,  # production sets true (served over HTTPS)
     "SESSION_COOKIE_SAMESITE": "Lax",  # a cross-site POST carries no session (see hub/csrf.py)

@@ -32,6 +32,7 @@ def main() -> None:
     Anyone:   hubnet audit URL       (verify an aggregator's transparency log)
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl" is noise
 
 
 main.add_command(hub_group)

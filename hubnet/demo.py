@@ -340,6 +340,16 @@ class DemoNetwork:
             )
             click.echo(f"\n{area.name}:\n  " + "\n  ".join(output.strip().splitlines()))
 
+    def witness_and_audit(self) -> None:
+        """Each hub cosigns the log's checkpoint; then the whole log is verified from outside."""
+        click.echo("\nEach hub witnesses the national log (checks consistency, cosigns):")
+        for area, hub in zip(self.areas, self.hubs, strict=True):
+            output = _run(_hubnet("hub", "witness", "--instance", str(hub.instance)))
+            click.echo(f"  {area.name}: {output.strip().splitlines()[-1]}")
+        log_key = str(self.aggregator.instance / "log-key.pub")
+        audit = _run(_hubnet("audit", self.aggregator.url, "--log-key", log_key))
+        click.echo(f"\nhubnet audit {self.aggregator.url}: {audit.strip().splitlines()[-1]}")
+
     def priorities(self, period_label: str) -> dict[str, Any]:
         response = requests.get(
             self.aggregator.url + "/api/v1/priorities", params={"period": period_label}, timeout=30
@@ -423,6 +433,7 @@ def demo_command(
         click.echo(f"\nEach hub pushes its signed summary for {period.label} to the aggregator:")
         network.push_all(period.label)
         print_top(network.priorities(period.label))
+        network.witness_and_audit()
         click.echo(f"\nRound trip done in {time.monotonic() - started:.0f} s.")
         if once:
             return
@@ -433,6 +444,9 @@ def demo_command(
         for area, hub in zip(network.areas, network.hubs, strict=True):
             click.echo(f"  {area.name + ' hub':<20} {hub.url}/")
         click.echo(f"  Every URL and public key: {network_file}")
+        click.echo(
+            f"  Verify the national log yourself: .venv/bin/hubnet audit {network.aggregator.url}"
+        )
         click.echo("Press Ctrl-C to stop.")
         while all(
             p.popen is not None and p.popen.poll() is None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,7 @@ from hub.outbox.resync import ResyncReport, resync_once
 from hub.outbox.services import (
     RelayOutcome,
     RelayResult,
+    RetryPolicy,
     enqueue_summary,
     find_entry,
     list_outbox,
@@ -84,6 +86,7 @@ def deliver(
             link,
             now=hub_instance.clock,
             sleep=time.sleep,
+            retry=retry_policy(),
             due_only=due_only,
             on_result=record,
             resync=None if resynced else resync,
@@ -101,6 +104,16 @@ def deliver(
     if not results:
         click.echo("  Nothing waiting in the outbox.")
     return results
+
+
+def retry_policy() -> RetryPolicy:
+    """The relay's retry timing from the hub's settings."""
+    config = current_app.config
+    return RetryPolicy(
+        base=float(config["RETRY_BASE_SECONDS"]),
+        cap=float(config["RETRY_CAP_SECONDS"]),
+        attempts_per_run=int(config["RETRY_ATTEMPTS_PER_RUN"]),
+    )
 
 
 def finish_rotation(db: Session, files: KeyFiles) -> str | None:

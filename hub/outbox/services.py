@@ -28,7 +28,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -182,12 +182,20 @@ def _problem_slug(response: SubmitResponse) -> str:
     return kind.rsplit(":", 1)[-1] if isinstance(kind, str) else ""
 
 
-def _backoff(attempts: int, retry_after: float | None, rand: Callable[[], float]) -> float:
-    """Seconds to wait before the next try; a server's Retry-After is respected up to the cap."""
-    delay = full_jitter_delay(attempts - 1, base=BACKOFF_BASE, cap=BACKOFF_CAP, rand=rand)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, BACKOFF_CAP))
-    return delay
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the relay retries one entry within a run (HUB settings RETRY_*)."""
+
+    base: float = BACKOFF_BASE  # seconds; full jitter doubles the ceiling each try
+    cap: float = BACKOFF_CAP
+    attempts_per_run: int = 5
+
+    def backoff(self, attempts: int, retry_after: float | None, rand: Callable[[], float]) -> float:
+        """Seconds before the next try; a Retry-After is respected up to the cap."""
+        delay = full_jitter_delay(attempts - 1, base=self.base, cap=self.cap, rand=rand)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.cap))
+        return delay
 
 
 @dataclass
@@ -196,12 +204,12 @@ class _Relay:
     link: AggregatorLink
     now: Callable[[], datetime]
     sleep: Callable[[float], None]
-    max_attempts_per_run: int
+    retry: RetryPolicy
     rand: Callable[[], float]
 
     def deliver(self, entry: OutboxEntry) -> RelayResult:
         delay = 0.0
-        for attempt in range(self.max_attempts_per_run):
+        for attempt in range(self.retry.attempts_per_run):
             if attempt:
                 self.sleep(delay)
             entry.attempts += 1
@@ -209,7 +217,7 @@ class _Relay:
                 response = self.link.api.submit(entry.envelope)
             except TransportError as exc:
                 entry.last_status, entry.last_error = None, f"no answer: {exc.detail}"
-                delay = _backoff(entry.attempts, None, self.rand)
+                delay = self.retry.backoff(entry.attempts, None, self.rand)
                 continue
             entry.last_status = response.status
             if response.accepted:
@@ -217,12 +225,12 @@ class _Relay:
             if not response.retryable:
                 return self._refused(entry, response)
             entry.last_error = _problem_detail(response)
-            delay = _backoff(entry.attempts, response.retry_after, self.rand)
+            delay = self.retry.backoff(entry.attempts, response.retry_after, self.rand)
         entry.next_attempt_at = self.now() + timedelta(seconds=delay)
         return _result(
             entry,
             RelayOutcome.WILL_RETRY,
-            f"{entry.last_error}; gave up for now after {self.max_attempts_per_run} tries; "
+            f"{entry.last_error}; gave up for now after {self.retry.attempts_per_run} tries; "
             f"next try after {entry.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
         )
 
@@ -316,7 +324,8 @@ def relay_pending(
     *,
     now: Callable[[], datetime],
     sleep: Callable[[float], None],
-    max_attempts_per_run: int = 5,
+    max_attempts_per_run: int | None = None,
+    retry: RetryPolicy | None = None,
     due_only: bool = False,
     on_result: Callable[[RelayResult], Any] | None = None,
     rand: Callable[[], float] = random.random,
@@ -336,7 +345,10 @@ def relay_pending(
     `due_only`, an entry whose `next_attempt_at` is still in the future is
     left alone (for timers that run this often).
     """
-    relay = _Relay(session, link, now, sleep, max_attempts_per_run, rand)
+    retry = retry or RetryPolicy()
+    if max_attempts_per_run is not None:
+        retry = replace(retry, attempts_per_run=max_attempts_per_run)
+    relay = _Relay(session, link, now, sleep, retry, rand)
     results: list[RelayResult] = []
 
     def record(result: RelayResult) -> RelayResult:

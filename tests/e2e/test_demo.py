@@ -29,12 +29,15 @@ def test_demo_once_prints_national_top_10_and_leaves_nothing_running(tmp_path: P
     table = first.stdout.split("Top-5 in")[1].strip().splitlines()
     assert [line.split()[0] for line in table[:10]] == [str(n) for n in range(1, 11)]
     assert not (directory / "network.json").exists()
+    # every hub cosigned the checkpoint, and the whole log verifies from outside
+    assert first.stdout.count("the aggregator accepted the cosignature") == 3, first.stdout
+    assert "OK: all 6 leaves verify, and the tree matches the signed checkpoint." in first.stdout
 
     second = run_demo(directory)  # starts cleanly: no port or file left behind
 
     assert second.returncode == 0, second.stdout + second.stderr
     # same seed, same contributions: the same national ranking
     assert (
-        second.stdout.split("Top-5 in")[1].split("Round trip")[0]
-        == (first.stdout.split("Top-5 in")[1].split("Round trip")[0])
+        second.stdout.split("Top-5 in")[1].split("Each hub witnesses")[0]
+        == (first.stdout.split("Top-5 in")[1].split("Each hub witnesses")[0])
     )

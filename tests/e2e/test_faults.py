@@ -37,7 +37,7 @@ from hub.outbox.models import OutboxEntry, OutboxStatus
 from national_aggregator.ingest.models import Submission
 from national_aggregator.log.models import LeafKind, LogCheckpoint, LogLeaf, LogNode, LogState
 from tests.e2e.conftest import FaultyNetwork
-from tests.e2e.network import hubnet, hubnet_command, reading
+from tests.e2e.network import command_env, hubnet, hubnet_command, reading
 
 pytestmark = pytest.mark.e2e
 
@@ -59,10 +59,14 @@ def start_push(
 ) -> subprocess.Popen[bytes]:
     """Start `hubnet hub push` as a process the test can kill (output: stdout and stderr)."""
     command = hubnet_command(
-        "hub", "push", "--instance", str(net.hub.instance), "--period", period,
-        short_waits=short_waits,
+        "hub", "push", "--instance", str(net.hub.instance), "--period", period
     )  # fmt: skip
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=command_env(short_waits=short_waits, env=None),
+    )
 
 
 def send(
