@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
+from hubnet.db import get_session
 from national_aggregator.log import log_signer
+from national_aggregator.log.services import log_overview
 
 blueprint = Blueprint("home", __name__)
 
 
 @blueprint.get("/")
 def home() -> str:
-    """What this service is, with links to the priorities and the API."""
-    return render_template("home.html")
+    """What this service is, the state of its public log, and links to the priorities and API."""
+    return render_template("home.html", log=log_overview(get_session(), log_signer()))
 
 
 @blueprint.get("/api/v1/about")

@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from federation.canonical import canonical_json, parse_json
@@ -53,7 +53,7 @@ from national_aggregator.log.models import (
     LogNode,
     LogState,
 )
-from national_aggregator.registry.models import KeyEvent
+from national_aggregator.registry.models import Hub, KeyEvent
 
 MAX_ENTRIES = 1000
 
@@ -259,6 +259,35 @@ def cosignatures_json(session: Session, size: int) -> list[dict[str, str]]:
         {"witness": row.witness_gss, "keyid": row.keyid, "signature": b64(row.signature)}
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class LogOverview:
+    """What the home page says about the log: its size and root, and who has witnessed it."""
+
+    size: int
+    root: str
+    keyid: str
+    witnessed_size: int | None  # the largest checkpoint any witness has cosigned
+    witnesses: list[str]  # names of the hubs that cosigned it
+
+
+def log_overview(session: Session, signer: LogSigner) -> LogOverview:
+    """The latest checkpoint and the most recent one witnesses cosigned."""
+    latest = latest_checkpoint_json(session, signer)
+    witnessed = session.scalar(select(func.max(Cosignature.checkpoint_size)))
+    names: list[str] = []
+    if witnessed is not None:
+        names = list(
+            session.scalars(
+                select(Hub.name)
+                .join(Cosignature, Cosignature.witness_gss == Hub.gss)
+                .where(Cosignature.checkpoint_size == witnessed)
+                .distinct()
+                .order_by(Hub.name)
+            )
+        )
+    return LogOverview(latest["size"], latest["root"], signer.keyid, witnessed, names)
 
 
 def _with_cosignatures(session: Session, signed: bytes) -> dict[str, Any]:

@@ -211,3 +211,19 @@ def test_cosignature_message_is_the_note_text_after_a_context_line() -> None:
     assert cosignature_message(checkpoint) == (
         b"hubnet-cosignature/1\nhubnet.national/log\n3\n" + base64.b64encode(b"\x00" * 32) + b"\n"
     )
+
+
+def test_the_home_page_shows_the_log_and_who_has_witnessed_it(
+    client: FlaskClient, hubs: tuple[SigningHub, SigningHub]
+) -> None:
+    """The aggregator shows the cosignatures it has, in words, not only as JSON."""
+    assert "No witness has cosigned the log yet." in client.get("/").get_data(as_text=True)
+    _manchester, cornwall = hubs
+    checkpoint = client.get("/api/v1/log/checkpoint").get_json()
+    kept = client.post("/api/v1/log/cosignatures", json=cosignature(checkpoint, cornwall))
+    assert kept.status_code == 201, kept.data
+
+    page = client.get("/").get_data(as_text=True)
+
+    assert f"The log at {checkpoint['size']} entries was cosigned by Cornwall." in page
+    assert checkpoint["root"] in page
