@@ -24,7 +24,6 @@ Private keys are written 0600 and never logged or stored in the database.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -35,8 +34,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from federation.canonical import canonical_json
-from federation.envelope import statement_dict
 from federation.keys import (
     generate_private_key,
     key_id,
@@ -48,7 +45,7 @@ from federation.keys import (
 from federation.periods import Period
 from federation.statement import rotation_body, sign_rotation
 from hub.outbox.models import OutboxEntry, OutboxStatus
-from hub.outbox.services import chain_position, signed_statement
+from hub.outbox.services import append_statement, signed_statement
 
 ROTATION_SCHEMA = "key-rotation/1"
 DEFAULT_OVERLAP = timedelta(days=7)
@@ -188,16 +185,9 @@ def enqueue_rotation(
             f"this hub already rotated its key today (seq {clash.seq}, {clash.status.value}); "
             "one rotation a day: try again tomorrow"
         )
-    seq, prev = chain_position(session)
-    submission_id = str(uuid.uuid4())
-    statement = statement_dict(
+    return append_statement(
+        session,
         kind="key-rotation",
-        hub_id=hub_id,
-        seq=seq,
-        prev=prev,
-        submission_id=submission_id,
-        aud=aud,
-        created=now,
         schema=ROTATION_SCHEMA,
         period=today,
         body=rotation_body(
@@ -205,23 +195,11 @@ def enqueue_rotation(
             new_key=following.public_key(),
             old_key_valid_until=now + overlap,
         ),
+        hub_id=hub_id,
+        aud=aud,
+        now=now,
+        sign=lambda statement: sign_rotation(statement, current, following),
     )
-    entry = OutboxEntry(
-        seq=seq,
-        prev=prev,
-        submission_id=submission_id,
-        schema=ROTATION_SCHEMA,
-        period_start=today.start,
-        period_end=today.end,
-        envelope=sign_rotation(statement, current, following),
-        payload_sha256=hashlib.sha256(canonical_json(statement)).hexdigest(),
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        created_at=now,
-    )
-    session.add(entry)
-    session.flush()
-    return entry
 
 
 def complete_rotation(files: KeyFiles, new_keyid: str) -> list[str]:

@@ -27,7 +27,7 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -102,29 +102,54 @@ def enqueue_summary(
     if find_entry(session, period) is not None:
         return None
     body = build_summary(session, period)
-    seq, prev = chain_position(session)
-    submission_id = str(uuid.uuid4())
-    statement = statement_dict(
+    return append_statement(
+        session,
         kind="summary",
+        schema=SCHEMA,
+        period=period,
+        body=body,
+        hub_id=hub_id,
+        aud=aud,
+        now=now,
+        sign=lambda statement: sign_statement(statement, private_key),
+    )
+
+
+def append_statement(
+    session: Session,
+    *,
+    kind: str,
+    schema: str,
+    period: Period,
+    body: Mapping[str, Any],
+    hub_id: str,
+    aud: str,
+    now: datetime,
+    sign: Callable[[Mapping[str, Any]], bytes],
+) -> OutboxEntry:
+    """Sign `body` as the next statement in the hub's chain and queue it (seq = last + 1)."""
+    seq, prev = chain_position(session)
+    statement = statement_dict(
+        kind=kind,
         hub_id=hub_id,
         seq=seq,
         prev=prev,
-        submission_id=submission_id,
+        submission_id=str(uuid.uuid4()),
         aud=aud,
         created=now,
-        schema=SCHEMA,
+        schema=schema,
         period=period,
         body=body,
     )
     entry = OutboxEntry(
         seq=seq,
         prev=prev,
-        submission_id=submission_id,
-        schema=SCHEMA,
+        submission_id=statement["submission_id"],
+        schema=schema,
         period_start=period.start,
         period_end=period.end,
-        envelope=sign_statement(statement, private_key),
-        # The same bytes sign_statement signs: the next statement's prev must match them.
+        envelope=sign(statement),
+        # The bytes that were signed: the next statement's prev must match them.
         payload_sha256=hashlib.sha256(canonical_json(statement)).hexdigest(),
         status=OutboxStatus.PENDING,
         attempts=0,
