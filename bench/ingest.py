@@ -57,7 +57,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from federation.canonical import canonical_json
-from federation.disclosure import DEFAULT_RULE, protect_count
+from federation.disclosure import DEFAULT_RULE
+from federation.disclosure.characteristics import CHARACTERISTICS
+from federation.disclosure.engine import protect
+from federation.disclosure.tables import RawCounts, ThemeCounts
 from federation.envelope import PAYLOAD_TYPE, TrustedKey, pae, sign_statement, statement_dict
 from federation.envelope import verify_envelope as federation_verify_envelope
 from federation.keys import generate_key_pair, key_id
@@ -87,31 +90,49 @@ FIRST_GSS = 6_000_001  # E06000001 onwards: unitary authorities, plenty of codes
 # (a) and (b): ingest ---------------------------------------------------------------------------
 
 
+def _split(rng: random.Random, total: int, categories: tuple[str, ...]) -> dict[str, int]:
+    """`total` people shared at random among `categories` (the counts add up to `total`)."""
+    shares = dict.fromkeys(categories, 0)
+    for _ in range(total):
+        shares[rng.choice(categories)] += 1
+    return shares
+
+
 def summary_body(rng: random.Random) -> dict[str, Any]:
-    """A `summary/1` body with plausible, disclosure-safe counts."""
-    zero = {"value": 0, "suppressed": False}
-    themes = []
+    """A `summary/1` body from the real engine: plausible true counts, then `protect`.
+
+    So ingest is measured on releases the size a hub really sends (every
+    theme, every one-way breakdown the counts allow, suppression and all).
+    """
+    themes: dict[str, ThemeCounts] = {}
+    breakdowns: dict[str, dict[str, dict[str, int]]] = {}
     for code in load_taxonomy().codes:
         people = rng.choice([0, 0, 3, 12, 40, 150])
-        themes.append(
-            {
-                "code": code,
-                "people": protect_count(people).as_json(),
-                "contributors": protect_count(people // 2).as_json(),
-                "supporters": protect_count(people // 3).as_json(),
-                "by_kind": {
-                    kind: protect_count(people // 4).as_json() if kind == "idea" else zero
-                    for kind in ("idea", "concern", "question", "experience")
-                },
-            }
+        contributors = people // 2
+        themes[code] = ThemeCounts(
+            people=people,
+            contributors=contributors,
+            supporters=people - contributors,
+            contributions=contributors,
+            by_kind={"idea": contributors},
         )
-    total = protect_count(rng.randrange(100, 5000)).as_json()
-    return {
-        "taxonomy": "national/1",
-        "disclosure": DEFAULT_RULE.as_json(),
-        "participation": {"participants": total, "contributors": total, "supporters": total},
-        "themes": themes,
+        breakdowns[code] = {
+            name: _split(rng, people, characteristic.codes)
+            for name, characteristic in CHARACTERISTICS.items()
+        }
+    participants = sum(theme.people for theme in themes.values())
+    breakdowns["all"] = {
+        name: _split(rng, participants, characteristic.codes)
+        for name, characteristic in CHARACTERISTICS.items()
     }
+    raw = RawCounts(
+        participants=participants,
+        contributors=sum(theme.contributors for theme in themes.values()),
+        supporters=sum(theme.supporters for theme in themes.values()),
+        themes=themes,
+        breakdowns=breakdowns,
+    )
+    return protect(raw, DEFAULT_RULE).body
 
 
 def sign_submissions(

@@ -1,15 +1,18 @@
-"""How long does `build_summary` take on a big hub, and what does it cost over raw SQL?
+"""How long do a release's SQL aggregates take on a big hub, and what does the ORM cost?
 
 Builds a hub database with 1,000,000 contributions (and as many "me too"
-supports) spread over a year, then times:
+supports) spread over a year by 333,333 people, most of whom answered the
+"about you" questions, then times:
 
-- `build_summary(session, period)`: the SQL aggregates, the disclosure rule,
-  and the schema check, as `hubnet hub push` runs it;
-- the same GROUP BY queries written by hand as plain SQL on the same database
+- `count_raw(session, period, rule)`: every aggregate a release needs (distinct
+  people per theme, act and kind, capped items per theme, and the five one-way
+  breakdowns hub-wide and per theme), as the hub builds them with SQLAlchemy;
+- the same aggregates written by hand as plain SQL on the same database
   (what the database alone costs);
 
 for one month and for the whole year, and prints both, their ratio, and the
-peak Python memory of `build_summary` (tracemalloc) and of the process.
+peak Python memory of `count_raw` (tracemalloc) and of the process.
+bench/disclosure.py then times the disclosure engine on top of these counts.
 
 Usage: python bench/summary.py [--rows 1000000] [--database-url URL] [--repeat 3]
 (default: a SQLite file in a temporary folder; pass a PostgreSQL URL to an
@@ -32,10 +35,12 @@ from pathlib import Path
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
+from federation.disclosure import DEFAULT_RULE
+from federation.disclosure.characteristics import CHARACTERISTICS, NOT_STATED
 from federation.periods import Period
 from hub.db import MIGRATIONS, UTCDateTime
 from hub.gather.models import Contribution, Participant, Support
-from hub.summary.services import build_summary, period_bounds
+from hub.summary.services import count_raw, period_bounds
 from hub.themes.models import LocalTheme
 from hubnet.db import make_engine, upgrade_database
 
@@ -55,7 +60,27 @@ RAW_QUERIES = {
         "SELECT code, kind, count(DISTINCT person) FROM acts WHERE act = 'raised' "
         "GROUP BY code, kind"
     ),
+    "items by theme, capped at 3 a person": (
+        "SELECT code, sum(CASE WHEN n > 3 THEN 3 ELSE n END) FROM ("
+        "SELECT code, person, count(*) AS n FROM acts WHERE act = 'raised' "
+        "GROUP BY code, person) AS items GROUP BY code"
+    ),
 }
+for _characteristic, _characteristic_info in CHARACTERISTICS.items():
+    _known = ", ".join(f"'{c}'" for c in _characteristic_info.codes if c != NOT_STATED)
+    _answered = (
+        f"SELECT a.code, a.person, CASE WHEN p.{_characteristic} IN ({_known}) "
+        f"THEN p.{_characteristic} ELSE '{NOT_STATED}' END AS category "
+        "FROM (SELECT DISTINCT code, person FROM acts) AS a "
+        "JOIN participants p ON p.id = a.person"
+    )
+    RAW_QUERIES[f"people by {_characteristic}"] = (
+        f"SELECT category, count(DISTINCT person) FROM ({_answered}) AS x GROUP BY category"
+    )
+    RAW_QUERIES[f"people by theme and {_characteristic}"] = (
+        f"SELECT code, category, count(DISTINCT person) FROM ({_answered}) AS x "
+        "GROUP BY code, category"
+    )
 ACTS = """
 WITH acts AS (
   SELECT t.national_code AS code, c.participant_id AS person, 'raised' AS act, c.kind AS kind
@@ -68,6 +93,22 @@ WITH acts AS (
   WHERE s.created_at >= :start AND s.created_at < :end
 )
 """
+
+
+ANSWERED = 0.8  # share of people who answer each "about you" question
+
+
+def about_you(rng: random.Random) -> dict[str, str | None]:
+    """Random "about you" answers: most answered, a few prefer not to say, the rest blank."""
+
+    def answer(characteristic: str) -> str | None:
+        roll = rng.random()
+        if roll < ANSWERED:
+            codes = CHARACTERISTICS[characteristic].codes
+            return rng.choice([code for code in codes if code != NOT_STATED])
+        return "prefer-not-to-say" if roll < ANSWERED + 0.05 else None
+
+    return {characteristic: answer(characteristic) for characteristic in CHARACTERISTICS}
 
 
 def populate(session: Session, rows: int, seed: int = 7) -> None:
@@ -84,7 +125,10 @@ def populate(session: Session, rows: int, seed: int = 7) -> None:
     for offset in range(0, len(people), CHUNK):
         session.execute(
             insert(Participant),
-            [{"id": p, "created_at": start} for p in people[offset : offset + CHUNK]],
+            [
+                {"id": p, "created_at": start, **about_you(rng)}
+                for p in people[offset : offset + CHUNK]
+            ],
         )
     for offset in range(0, rows, CHUNK):
         session.execute(
@@ -157,20 +201,18 @@ def main() -> None:
                 f"loaded {args.rows:,} contributions and {args.rows:,} supports by "
                 f"{max(args.rows // 3, 10):,} people in {time.perf_counter() - started:.1f} s"
             )
-            print(f"\n{'period':<24} {'build_summary':>14} {'raw GROUP BYs':>14} {'ratio':>7}")
+            print(f"\n{'period':<24} {'count_raw':>14} {'raw GROUP BYs':>14} {'ratio':>7}")
             for label, period in [("one month (2025-06)", MONTH), ("whole year (2025)", YEAR)]:
-                build_summary(session, period)  # warm the database's cache for both
+                count_raw(session, period, DEFAULT_RULE)  # warm the database's cache for both
                 raw = best_of(args.repeat, lambda p=period: raw_group_bys(session, p))
-                full = best_of(args.repeat, lambda p=period: build_summary(session, p))
+                full = best_of(args.repeat, lambda p=period: count_raw(session, p, DEFAULT_RULE))
                 print(f"{label:<24} {full:>12.3f} s {raw:>12.3f} s {full / raw:>6.2f}x")
             tracemalloc.start()
-            build_summary(session, YEAR)
+            count_raw(session, YEAR, DEFAULT_RULE)
             _current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
         engine.dispose()
-    print(
-        f"\npeak Python memory in build_summary (whole year): {peak / 1024:.0f} KiB (tracemalloc)"
-    )
+    print(f"\npeak Python memory in count_raw (whole year): {peak / 1024:.0f} KiB (tracemalloc)")
     print(
         "peak resident memory of this process (including loading the data): "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"

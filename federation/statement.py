@@ -2,9 +2,12 @@
 
 `StatementSchema` is the shape every signed statement has (DESIGN.md §3).
 `SummaryBodySchema` is `summary/1` (DESIGN.md §6): per national theme, counts
-of distinct people (raising, supporting, and raising each kind), plus hub
-participation totals and the disclosure block. Breakdowns, routing statistics,
-assembly outcomes and quotes are later additions to this schema.
+of distinct people (raising, supporting, and raising each kind) and capped
+contributions, hub participation totals, one-way demographic breakdowns
+(from `federation.disclosure.characteristics`, never cross-tabulated),
+consented quotes, the method of each table and the disclosure block (rule,
+mechanism, ε and budget). Routing statistics and assembly outcomes are later
+additions to this schema.
 `KeyRotationBodySchema` is `key-rotation/1` (docs/protocol.md, "Key
 rotation"); `sign_rotation` and `verify_rotation` make and check the
 two-signature envelope that carries it.
@@ -17,6 +20,7 @@ store), and which keys are currently valid (see `keyhistory`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -27,7 +31,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from federation.canonical import canonical_json
-from federation.disclosure import check_cells
+from federation.disclosure.characteristics import CHARACTERISTICS, Characteristic
+from federation.disclosure.invariants import check_cells
 from federation.envelope import (
     MAX_ENVELOPE_BYTES,
     PAYLOAD_TYPE,
@@ -220,6 +225,7 @@ class ThemeSummarySchema(Schema):
     people = _cell()  # distinct people who raised or supported anything in the theme
     contributors = _cell()  # distinct people who raised something in the theme
     supporters = _cell()  # distinct people who said "me too" to something in the theme
+    contributions = _cell()  # items raised, each person's count capped (rule.contribution_cap)
     by_kind = fields.Nested(ByKindSchema, required=True)  # distinct people raising each kind
 
 
@@ -229,21 +235,119 @@ class ParticipationSchema(Schema):
     supporters = _cell()
 
 
+DECIMAL = re.compile(r"^(0|[1-9]\d{0,5})(\.\d{1,6})?\Z")
+
+
+def _decimal_field(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(DECIMAL, error="must be a decimal number written like 0.5"),
+        **kwargs,
+    )
+
+
+class BudgetSchema(Schema):
+    """The hub's privacy budget after this release, from its hash-chained ledger."""
+
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 9999))
+    yearly_cap = _decimal_field(required=True)
+    spent = _decimal_field(required=True)
+    sensitivity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10**6))
+    ledger_head = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[0-9a-f]{64}\Z", error="must be lower-case hex SHA-256"),
+    )
+
+
 class DisclosureBlockSchema(Schema):
     rule_set = fields.String(required=True)
     unit = fields.String(required=True, validate=validate.Equal("person"))
     k = _count()
     rounding_base = _count()
-    epsilon = fields.String(required=True, allow_none=True)
+    breakdown_threshold = _count()
+    contribution_cap = _count()
+    quote_threshold = _count()
+    mechanism = fields.String(required=True, validate=validate.OneOf(["none", "geometric"]))
+    epsilon = _decimal_field(required=True, allow_none=True)
+    budget = fields.Nested(BudgetSchema, required=True, allow_none=True)
+
+
+class MethodsSchema(Schema):
+    """How each table was made: SDC rules, optionally after geometric noise."""
+
+    participation = fields.String(
+        required=True, validate=validate.OneOf(["sdc-count", "geometric+sdc-count"])
+    )
+    themes = fields.String(
+        required=True, validate=validate.OneOf(["sdc-count", "geometric+sdc-count"])
+    )
+    breakdowns = fields.String(
+        required=True, validate=validate.OneOf(["sdc-breakdown", "geometric+sdc-breakdown"])
+    )
+    quotes = fields.String(
+        required=True, validate=validate.Equal("consented-scrubbed-two-reviewers")
+    )
+
+
+def _table_schema(characteristic: Characteristic) -> type[Schema]:
+    """`{"cells": {category: CELL, …every category}}` or `{"withheld": true}`."""
+    cells_schema = Schema.from_dict(
+        {category: _cell() for category in characteristic.codes},
+        name=f"{characteristic.code}CellsSchema",
+    )
+
+    class TableSchema(Schema):
+        cells = fields.Nested(cells_schema)
+        withheld = fields.Raw(validate=validate.Equal(True, error="must be true when present"))
+
+        @validates_schema
+        def _one_form(self, data: dict[str, Any], **_: Any) -> None:
+            if ("cells" in data) == ("withheld" in data):
+                raise ValidationError('a table is either {"cells": …} or {"withheld": true}')
+
+    TableSchema.__name__ = f"{characteristic.code}TableSchema"
+    return TableSchema
+
+
+SCOPE_SCHEMA = Schema.from_dict(
+    {
+        code: fields.Nested(_table_schema(characteristic), required=True)
+        for code, characteristic in CHARACTERISTICS.items()
+    },
+    name="BreakdownScopeSchema",
+)
+BREAKDOWNS_SCHEMA = Schema.from_dict(
+    {
+        scope: fields.Nested(SCOPE_SCHEMA, required=True)
+        for scope in ("all", *load_taxonomy(CURRENT_VERSION).codes)
+    },
+    name="BreakdownsSchema",
+)
+
+
+class QuoteSchema(Schema):
+    """A consented, scrubbed, twice-approved quote: its theme and text, nothing else."""
+
+    theme = fields.String(
+        required=True, validate=validate.OneOf(load_taxonomy(CURRENT_VERSION).codes)
+    )
+    text = fields.String(required=True, validate=validate.Length(1, 2000))
 
 
 class SummaryBodySchema(Schema):
-    """Body of `summary/1`."""
+    """Body of `summary/1` (DESIGN.md §6, docs/protocol.md).
+
+    Every key is required and no other is allowed, so a cross-tabulation
+    (`"age_band×ethnic_group"`, a characteristic nested in another) cannot even
+    be written: the schema error names its path.
+    """
 
     taxonomy = fields.String(required=True, validate=validate.Equal(CURRENT_VERSION))
     disclosure = fields.Nested(DisclosureBlockSchema, required=True)
+    methods = fields.Nested(MethodsSchema, required=True)
     participation = fields.Nested(ParticipationSchema, required=True)
     themes = fields.List(fields.Nested(ThemeSummarySchema), required=True)
+    breakdowns = fields.Nested(BREAKDOWNS_SCHEMA, required=True)
+    quotes = fields.List(fields.Nested(QuoteSchema), required=True)
 
     @validates_schema
     def _one_row_per_theme(self, data: dict[str, Any], **_: Any) -> None:
@@ -276,12 +380,20 @@ BODY_SCHEMAS: dict[str, type[Schema]] = {
 }
 
 
+@functools.cache
+def _body_schema(schema: str) -> Schema:
+    """One instance per body schema, reused: marshmallow builds a nested schema object for
+    every nested field of a new instance (about 240 for a summary), which cost 25 ms of
+    each 40 ms validation; validating is stateless, so sharing an instance is safe."""
+    return BODY_SCHEMAS[schema]()
+
+
 def validate_body(schema: str, body: Mapping[str, Any]) -> None:
     """Raise SchemaViolation naming the first field of `body` that breaks `schema`.
 
     The field is a full path such as `body.themes[3].people.value`.
     """
-    errors = BODY_SCHEMAS[schema]().validate(dict(body))
+    errors = _body_schema(schema).validate(dict(body))
     if errors:
         field, message = first_error(errors, "body")
         raise SchemaViolation(f"{field}: {message}", field=field, errors=errors)

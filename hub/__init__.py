@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Config, Flask
 
-from hub import audit, csrf, gather, themes
+from hub import audit, csrf, gather, quotes, staff, summary, themes
 from hub.db import MIGRATIONS
 from hubnet.config import load_config
 from hubnet.db import init_database
@@ -51,6 +51,19 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",  # a cross-site POST carries no session (see hub/csrf.py)
     "PERMANENT_SESSION_LIFETIME": timedelta(days=365),
     "MAX_CONTENT_LENGTH": 64 * 1024,  # the longest contribution is 5,000 characters
+    "STAFF_SESSION_HOURS": 8,  # a staff sign-in ends on the server after this long
+    "SCRUB_NAMES_FILE": None,  # names quotes are scrubbed of: a text file, one per line
+    "SCRUB_PLACES_FILE": None,  # places likewise (relative paths: the instance folder)
+    # Disclosure control (DESIGN.md §5, docs/privacy.md): a hub may only make these stricter.
+    "DISCLOSURE_K": 8,  # counts of 1..k-1 people are suppressed
+    "ROUNDING_BASE": 5,  # every other count is rounded to a multiple of this
+    "BREAKDOWN_THRESHOLD": 10,  # no breakdown of fewer people; no breakdown cell below it
+    "CONTRIBUTION_CAP": 3,  # one person's items in a theme count at most this often (1-3)
+    "QUOTE_THRESHOLD": 10,  # quotes only from themes with this many contributors
+    # Optional differential privacy (geometric mechanism). None: off.
+    "DP_EPSILON": None,  # ε each release spends, e.g. "1" (a decimal string)
+    "DP_YEARLY_CAP": "12",  # ε all releases made in one calendar year may spend together
+    "DP_MAX_THEMES_PER_PERSON": 3,  # with DP, a person counts in their first 3 themes a period
 }
 
 
@@ -94,6 +107,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     themes.init_app(app)
     gather.init_app(app)
     audit.init_app(app)
+    staff.init_app(app)
+    quotes.init_app(app)
+    summary.init_app(app)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # tidy HTML from templates
 
     @app.template_filter("b64")

@@ -24,7 +24,9 @@ from hub.db import MIGRATIONS
 from hub.instance import instance_option, load_app
 from hub.keys.cli import rotate_key_command
 from hub.outbox.cli import outbox_group, push_command
-from hub.summary.cli import summary_command
+from hub.privacy.cli import privacy_group
+from hub.staff.cli import staff_group
+from hub.summary.cli import preview_command, summary_command
 from hub.themes.cli import themes_group
 from hubnet.config import write_toml
 from hubnet.db import upgrade_database
@@ -49,6 +51,11 @@ AGGREGATOR_ID          The aggregator's id: every statement is addressed (`aud`)
 AGGREGATOR_PUBLIC_KEY  The aggregator's log key, pinned at init; every receipt must verify with it.
 DELIVERY_ALERT_DAYS    Raise an alarm when a summary has waited this many days to be delivered (2).
 DATABASE_URL           postgresql://user@host/dbname in production; if absent, hub.sqlite3 here.
+DISCLOSURE_K, ROUNDING_BASE, BREAKDOWN_THRESHOLD, CONTRIBUTION_CAP, QUOTE_THRESHOLD
+                       Disclosure rule (8, 5, 10, 3, 10): may only be made stricter.
+DP_EPSILON             Turns on differential privacy: the ε each release spends, e.g. "1".
+DP_YEARLY_CAP          The most ε a calendar year's releases may spend together ("12").
+DP_MAX_THEMES_PER_PERSON  With DP, a person counts in at most this many themes a period (3).
 SESSION_COOKIE_SECURE  true when served over HTTPS (production); false only for local trials."""
 
 
@@ -65,6 +72,7 @@ def hub_group() -> None:
     \b
     Set up:    hubnet hub init --instance DIR --gss E08000003 --name Manchester …
     Serve:     hubnet hub serve --instance DIR
+    Preview:   hubnet hub preview --instance DIR --period 2026-10  (what will leave, and why)
     Monthly:   hubnet hub push --instance DIR
     Check:     hubnet hub audit --instance DIR  (and hubnet hub outbox)
     Witness:   hubnet hub witness --instance DIR  (from a timer)
@@ -208,9 +216,12 @@ def serve_command(instance: Path, host: str, port: int, workers: int) -> None:
 
 hub_group.add_command(themes_group)
 hub_group.add_command(summary_command)
+hub_group.add_command(preview_command)
+hub_group.add_command(privacy_group)
 hub_group.add_command(push_command)
 hub_group.add_command(outbox_group)
 hub_group.add_command(audit_command)
 hub_group.add_command(alarms_group)
 hub_group.add_command(witness_command)
 hub_group.add_command(rotate_key_command)
+hub_group.add_command(staff_group)

@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -30,9 +31,25 @@ from typing import Any
 import click
 import requests
 
-from hubnet.demo_data import DemoArea, demo_areas, demo_period, synthetic_contributions
+from hubnet.demo_data import (
+    QUOTE_CONSENT_RATE,
+    DemoArea,
+    census_profile,
+    demo_areas,
+    demo_period,
+    synthetic_answers,
+    synthetic_contributions,
+)
 
 AGGREGATOR_ID = "hubnet-national-england"
+# Demo staff on every hub, so the staff pages (release preview, quotes) can be tried.
+# The password is printed by the demo: these accounts exist only on a local demo.
+DEMO_STAFF_PASSWORD = "demo-staff-password"
+DEMO_STAFF = (
+    ("admin@demo.hubnet.invalid", "Demo administrator", "admin"),
+    ("moderator@demo.hubnet.invalid", "Demo moderator", "moderator"),
+)
+DEMO_QUOTES = 6  # consented quotes per hub that two demo staff approve
 
 
 @dataclass
@@ -125,6 +142,8 @@ def seed_hub(
         raise_contribution,
         support_contribution,
     )
+    from hub.quotes.services import approve, propose
+    from hub.staff.services import add_staff
     from hub.themes.services import add_local_theme
     from hubnet.db import get_session
 
@@ -132,15 +151,24 @@ def seed_hub(
     end_of_period = datetime.combine(period.end, datetime.max.time(), tzinfo=UTC)
     app = create_app({"INSTANCE_PATH": str(instance)})
     contributions = supports = 0
+    consented = []
     with app.app_context():
         session = get_session()
+        reviewers = [
+            add_staff(session, email=email, name=name, role=role, password=DEMO_STAFF_PASSWORD)
+            for email, name, role in DEMO_STAFF
+        ]
         for slug, name, national in area.local_themes:
             add_local_theme(session, slug=slug, name=name, national_code=national)
         people: dict[int, Any] = {}
+        profile = census_profile(area.gss)
+        rng = random.Random(f"{seed}:{area.gss}:about-you")
 
         def person(number: int) -> Any:
             if number not in people:
                 people[number] = get_or_create_participant(session, None)
+                for name, answer in synthetic_answers(profile, rng).items():
+                    setattr(people[number], name, answer)
             return people[number]
 
         for item in synthetic_contributions(area, period, count=count, seed=seed):
@@ -152,7 +180,10 @@ def seed_hub(
                 body=item.body,
                 theme_slug=item.theme_slug,
                 created_at=item.created_at,
+                quote_consent=rng.random() < QUOTE_CONSENT_RATE,
             )
+            if contribution.quote_consent:
+                consented.append(contribution)
             contributions += 1
             for offset, supporter in enumerate(item.supporters, start=1):
                 when = min(item.created_at + timedelta(hours=3 * offset), end_of_period)
@@ -163,6 +194,11 @@ def seed_hub(
                     created_at=when,
                 )
                 supports += 1
+        # Two different staff approve a few consented quotes, as moderators would.
+        for contribution in consented[:DEMO_QUOTES]:
+            quote = propose(session, contribution)
+            for reviewer in reviewers:
+                approve(session, quote, reviewer)
         session.commit()
     app.extensions["hubnet.engine"].dispose()
     return contributions, supports
@@ -444,6 +480,10 @@ def demo_command(
         for area, hub in zip(network.areas, network.hubs, strict=True):
             click.echo(f"  {area.name + ' hub':<20} {hub.url}/")
         click.echo(f"  Every URL and public key: {network_file}")
+        click.echo(
+            f"  Staff pages (/staff/login) on each hub: {DEMO_STAFF[0][0]} or "
+            f"{DEMO_STAFF[1][0]}, password {DEMO_STAFF_PASSWORD}"
+        )
         click.echo(
             f"  Verify the national log yourself: .venv/bin/hubnet audit {network.aggregator.url}"
         )

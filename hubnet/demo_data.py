@@ -490,6 +490,116 @@ def synthetic_contributions(
         yield SyntheticContribution(person, kind, theme, title, body_text, when, supporters)
 
 
+# Census 2021 rows (characteristic, category) → the hub's "about you" answer codes.
+CENSUS_ANSWERS: dict[str, tuple[str, dict[str, str]]] = {
+    "age_band": (
+        "age_band_requested_derived",
+        {
+            "Aged 0-15": "under-16",
+            "Aged 16-24": "16-24",
+            "Aged 25-34": "25-34",
+            "Aged 35-44": "35-44",
+            "Aged 45-54": "45-54",
+            "Aged 55-64": "55-64",
+            "Aged 65-74": "65-74",
+            "Aged 75+": "75-plus",
+        },
+    ),
+    "ethnic_group": (
+        "ethnic_group_ts021_high_level_derived",
+        {
+            "Asian, Asian British or Asian Welsh": "asian",
+            "Black, Black British, Black Welsh, Caribbean or African": "black",
+            "Mixed or Multiple ethnic groups": "mixed",
+            "White": "white",
+            "Other ethnic group": "other",
+        },
+    ),
+    "disability": (
+        "disability_ts038",
+        {
+            "Disabled under the Equality Act": "disabled",
+            "Not disabled under the Equality Act": "not-disabled",
+        },
+    ),
+    "unpaid_carer": (
+        "unpaid_care_ts039",
+        {
+            "Provides unpaid care (any hours), usual residents aged 5+": "carer",
+            "Provides no unpaid care, usual residents aged 5+": "not-carer",
+        },
+    ),
+    "urban_rural": (
+        "rural_urban_ruc2011_population",
+        {"Total Urban population 2011": "urban", "Total Rural population 2011": "rural"},
+    ),
+}
+ANSWER_RATE = 0.75  # most people answer each question …
+PREFER_NOT_TO_SAY_RATE = 0.05  # … a few choose "prefer not to say"; the rest skip it
+UNDER_16_WEIGHT = 0.1  # children take part far less than their share of the population
+QUOTE_CONSENT_RATE = 0.2  # one contribution in five comes with consent to quote it
+
+
+def _census_value(gss: str, characteristic: str, category_prefix: str) -> int:
+    text = resources.files("hubnet").joinpath("data", "census2021_area_profiles.csv")
+    with text.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if (
+                row["gss_code"] == gss
+                and row["characteristic"] == characteristic
+                and row["category"].startswith(category_prefix)
+            ):
+                return int(row["count"])
+    raise LookupError(f"no Census 2021 {characteristic} for {gss}")
+
+
+def census_profile(gss: str) -> dict[str, dict[str, int]]:
+    """The area's Census 2021 counts per "about you" answer code (the demo's weights)."""
+    text = resources.files("hubnet").joinpath("data", "census2021_area_profiles.csv")
+    wanted = {census: (name, codes) for name, (census, codes) in CENSUS_ANSWERS.items()}
+    profile: dict[str, dict[str, int]] = {name: {} for name in CENSUS_ANSWERS}
+    with text.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["gss_code"] != gss or row["characteristic"] not in wanted:
+                continue
+            name, codes = wanted[row["characteristic"]]
+            if row["category"] in codes:
+                profile[name][codes[row["category"]]] = int(row["count"])
+    if not profile["disability"]:
+        # Cornwall's file has only the council's rounded figure ("120,000 disabled"), not
+        # the TS038 table: the rest of the population counts as not disabled.
+        rounded = _census_value(gss, "disability_rounded_page_quote", "Disabled")
+        profile["disability"] = {
+            "disabled": rounded,
+            "not-disabled": _population(gss) - rounded,
+        }
+    missing = [name for name, counts in profile.items() if not counts]
+    if missing:
+        raise LookupError(f"no Census 2021 profile for {gss}: {', '.join(missing)}")
+    return profile
+
+
+def synthetic_answers(profile: dict[str, dict[str, int]], rng: random.Random) -> dict[str, str]:
+    """One invented person's "about you" answers, drawn in proportion to the area's Census.
+
+    Each question is answered with probability ANSWER_RATE (and "prefer not to
+    say" chosen with PREFER_NOT_TO_SAY_RATE); the questions are drawn
+    independently, so the demo has no realistic correlations between them.
+    """
+    answers: dict[str, str] = {}
+    for name, counts in profile.items():
+        roll = rng.random()
+        if roll < PREFER_NOT_TO_SAY_RATE:
+            answers[name] = "prefer-not-to-say"
+        elif roll < PREFER_NOT_TO_SAY_RATE + ANSWER_RATE:
+            codes = list(counts)
+            weights = [
+                counts[code] * (UNDER_16_WEIGHT if code == "under-16" else 1) for code in codes
+            ]
+            answers[name] = rng.choices(codes, weights=weights)[0]
+    return answers
+
+
 def demo_period(today: date) -> Period:
     """The demo reports on the last full calendar month."""
     return Period.last_full_month(today)

@@ -1,18 +1,48 @@
 """Disclosure control: what numbers may leave a hub (DESIGN.md §5).
 
-This package is where the full engine will live (breakdowns, complementary
-suppression, differential privacy, the budget ledger). Today it holds the
-first rule: the unit is a distinct person, counts 1–7 are suppressed, 0 stays
-0, every other count is rounded to the nearest 5. `protect_count` applies it
-on the hub; `check_cells` re-checks a received summary on the aggregator.
+The hub hands the engine its true counts (`tables.RawCounts`, SQL aggregates
+of distinct people) and `engine.protect` returns the `summary/1` body that may
+leave, with a decision per cell for the release preview: small counts
+suppressed, others rounded, one-way breakdowns with complementary suppression
+proved by an exact attacker (`solver`), consented quotes from large themes,
+and optionally geometric noise (`dp`). `invariants.check_release` is the
+aggregator's re-check on receipt (`check_cells` is its older name).
+`protect_count` is the single-count rule on its own.
 """
 
-from federation.disclosure.rules import (
-    DEFAULT_RULE,
-    Cell,
-    DisclosureRule,
-    check_cells,
-    protect_count,
+from federation.disclosure.characteristics import CHARACTERISTICS, NOT_STATED
+from federation.disclosure.engine import (
+    CATALOGUE,
+    REASONS,
+    CrossTabulationRefused,
+    Decision,
+    ProtectedRelease,
+    TableSpec,
+    protect,
+    table_spec,
 )
+from federation.disclosure.invariants import check_cells, check_release
+from federation.disclosure.rules import DEFAULT_RULE, Cell, DisclosureRule, protect_count
+from federation.disclosure.tables import Quote, RawCounts, ThemeCounts
 
-__all__ = ["DEFAULT_RULE", "Cell", "DisclosureRule", "check_cells", "protect_count"]
+__all__ = [
+    "CATALOGUE",
+    "CHARACTERISTICS",
+    "DEFAULT_RULE",
+    "NOT_STATED",
+    "REASONS",
+    "Cell",
+    "CrossTabulationRefused",
+    "Decision",
+    "DisclosureRule",
+    "ProtectedRelease",
+    "Quote",
+    "RawCounts",
+    "TableSpec",
+    "ThemeCounts",
+    "check_cells",
+    "check_release",
+    "protect",
+    "protect_count",
+    "table_spec",
+]

@@ -11,13 +11,29 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from hub.gather.models import Kind
+from federation.disclosure.characteristics import CHARACTERISTICS
+from hub.gather.models import ABOUT_YOU, Kind
 
 if TYPE_CHECKING:
     from hub.gather.services import ListedContribution
 
 KIND_CHOICE = "Choose an idea, a concern, a question or an experience"
 FIELD_ORDER = ("kind", "theme", "title", "body")
+ABOUT_YOU_FIELDS = tuple(f"about_you.{name}" for name in ABOUT_YOU)
+ERROR_ORDER = (*FIELD_ORDER, "about_you", *ABOUT_YOU_FIELDS, "quote_consent")
+API_FIELDS = (*FIELD_ORDER, "about_you", "quote_consent")
+QUOTE_CONSENT_CHOICE = "Say yes or no to sharing a quote (true or false)"
+ABOUT_YOU_OBJECT = "Send about_you as an object with any of: " + ", ".join(ABOUT_YOU)
+
+# What each "about you" error tells the person (the form's legend, in lower case).
+ABOUT_YOU_CHOICE = {
+    "age_band": "Choose your age group, or ‘Prefer not to say’",
+    "ethnic_group": "Choose your ethnic group, or ‘Prefer not to say’",
+    "disability": "Say whether you are disabled, or ‘Prefer not to say’",
+    "unpaid_carer": "Say whether you look after someone, or ‘Prefer not to say’",
+    "urban_rural": "Say whether you live in a town or city or in the countryside, "
+    "or ‘Prefer not to say’",
+}
 
 
 class TrimmedString(fields.String):
@@ -62,6 +78,41 @@ class ContributionInputSchema(Schema):
         wrong_length="Use 10 to 5,000 characters to describe it (yours has {length})",
     )
     theme = _text(1, 60, missing="Choose a theme", wrong_length="Choose a theme from the list")
+
+
+def check_about_you(answers: Any) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The "about you" answers to store, and errors keyed `about_you.<question>`.
+
+    Each answer is a category code (never `not-stated`: that is what the hub
+    publishes for no answer) or `prefer-not-to-say`. A missing or null answer
+    leaves the person's earlier answer as it was; to withdraw one, send
+    `prefer-not-to-say` (both publish as not-stated).
+    """
+    if answers is None:
+        return {}, {}
+    if not isinstance(answers, dict):
+        return {}, {"about_you": [ABOUT_YOU_OBJECT]}
+    chosen: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in answers.items():
+        if name not in ABOUT_YOU:
+            errors[f"about_you.{name}"] = [ABOUT_YOU_OBJECT]
+        elif value is None or value == "":
+            continue
+        elif not isinstance(value, str) or value not in CHARACTERISTICS[name].stored_values:
+            errors[f"about_you.{name}"] = [ABOUT_YOU_CHOICE[name]]
+        else:
+            chosen[name] = value
+    return chosen, errors
+
+
+def check_quote_consent(value: Any) -> tuple[bool, dict[str, list[str]]]:
+    """Consent must be given explicitly: only a real `true` counts (default false)."""
+    if value is None:
+        return False, {}
+    if not isinstance(value, bool):
+        return False, {"quote_consent": [QUOTE_CONSENT_CHOICE]}
+    return value, {}
 
 
 class ListQuerySchema(Schema):

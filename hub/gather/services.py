@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import Select, func, select
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from hub.db import utcnow
 from hub.gather.models import Contribution, Kind, Participant, Support
-from hub.gather.schemas import ContributionInputSchema
+from hub.gather.schemas import ContributionInputSchema, check_about_you, check_quote_consent
 from hub.themes.models import LocalTheme
 from hub.themes.services import find_theme
 
@@ -72,15 +74,26 @@ def raise_contribution(
     body: str,
     theme_slug: str,
     created_at: datetime | None = None,
+    about_you: Mapping[str, Any] | None = None,
+    quote_consent: Any = False,
 ) -> Contribution:
-    """Check and store a new contribution.
+    """Check and store a new contribution, and the person's optional "about you" answers.
 
     Raises marshmallow.ValidationError with a message per bad field (`kind`,
-    `title`, `body`, `theme`); nothing is stored then.
+    `title`, `body`, `theme`, `about_you.<question>`, `quote_consent`);
+    nothing is stored then. Answers given replace the person's earlier ones
+    (the latest answers win); questions left out keep theirs. `quote_consent`
+    must be exactly True to count.
     """
     raw = {"kind": kind, "title": title, "body": body, "theme": theme_slug}
     schema = ContributionInputSchema()
     errors = schema.validate(raw)
+    answers, about_errors = check_about_you(
+        dict(about_you) if isinstance(about_you, Mapping) else about_you
+    )
+    consent, consent_errors = check_quote_consent(quote_consent)
+    errors.update(about_errors)
+    errors.update(consent_errors)
     theme = None
     if "theme" not in errors:
         theme = find_theme(session, str(theme_slug).strip())
@@ -97,7 +110,10 @@ def raise_contribution(
         body=data["body"],
         theme=theme,
         created_at=created_at or utcnow(),
+        quote_consent=consent,
     )
+    for name, value in answers.items():
+        setattr(participant, name, value)
     session.add(contribution)
     session.flush()
     return contribution

@@ -26,8 +26,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from hub.gather.models import Kind, Participant
-from hub.gather.schemas import FIELD_ORDER, ListQuerySchema, contribution_json
+from federation.disclosure.characteristics import CHARACTERISTICS
+from hub.gather.models import ABOUT_YOU, PREFER_NOT_TO_SAY, Kind, Participant
+from hub.gather.schemas import (
+    API_FIELDS,
+    ERROR_ORDER,
+    FIELD_ORDER,
+    ListQuerySchema,
+    contribution_json,
+)
 from hub.gather.services import (
     ALREADY_SUPPORTED,
     AlreadySupported,
@@ -64,7 +71,7 @@ def _remember(participant: Participant) -> None:
 
 def _in_form_order(errors: Mapping[str, Any]) -> dict[str, Any]:
     ranked = sorted(
-        errors, key=lambda f: FIELD_ORDER.index(f) if f in FIELD_ORDER else len(FIELD_ORDER)
+        errors, key=lambda f: ERROR_ORDER.index(f) if f in ERROR_ORDER else len(ERROR_ORDER)
     )
     return {field: errors[field] for field in ranked}
 
@@ -88,6 +95,8 @@ def _raise_form(
         errors=_in_form_order(errors),
         kinds=list(Kind),
         themes=list_themes(get_session()),
+        about_you=[CHARACTERISTICS[name] for name in ABOUT_YOU],
+        prefer_not_to_say=PREFER_NOT_TO_SAY,
     )
     return Response(page, status=status)
 
@@ -101,7 +110,8 @@ def raise_form() -> Response:
 @pages.post("/raise")
 def raise_submit() -> BaseResponse:
     """Store the contribution and show it, or show the form again with what to fix."""
-    values = {field: request.form.get(field, "") for field in FIELD_ORDER}
+    values = {field: request.form.get(field, "") for field in (*FIELD_ORDER, *ABOUT_YOU)}
+    values["quote_consent"] = request.form.get("quote_consent", "")
     db = get_session()
     try:
         participant = _participant(db)
@@ -112,6 +122,8 @@ def raise_submit() -> BaseResponse:
             title=values["title"],
             body=values["body"],
             theme_slug=values["theme"],
+            about_you={name: values[name] for name in ABOUT_YOU},
+            quote_consent=values["quote_consent"] == "yes",
         )
     except ValidationError as error:
         db.rollback()
@@ -196,7 +208,13 @@ def support_submit(contribution_id: int) -> BaseResponse:
 
 @api.post("/contributions")
 def api_raise() -> Response:
-    """Raise a contribution: JSON {kind, title, body, theme} → 201 with the item."""
+    """Raise a contribution: JSON {kind, title, body, theme} → 201 with the item.
+
+    Optional: `about_you` {age_band, ethnic_group, disability, unpaid_carer,
+    urban_rural}, each a category code or "prefer-not-to-say" (saved on the
+    person; the latest answers win), and `quote_consent` (true or false,
+    default false). A bad answer is a 400 naming `about_you.<question>`.
+    """
     payload = request.get_json()  # a non-JSON body is refused with 415/400 by Flask
     if not isinstance(payload, dict):
         return problem(
@@ -206,9 +224,12 @@ def api_raise() -> Response:
             "Send a JSON object with kind, title, body and theme.",
         )
     errors: dict[str, Any] = {
-        field: ["Unknown field; send only kind, title, body and theme"]
+        field: [
+            "Unknown field; send only kind, title, body, theme, and optionally about_you "
+            "and quote_consent"
+        ]
         for field in payload
-        if field not in FIELD_ORDER
+        if field not in API_FIELDS
     }
     db = get_session()
     participant = _participant(db)
@@ -220,6 +241,8 @@ def api_raise() -> Response:
             title=payload.get("title", ""),
             body=payload.get("body", ""),
             theme_slug=payload.get("theme", ""),
+            about_you=payload.get("about_you"),
+            quote_consent=payload.get("quote_consent", False),
         )
     except ValidationError as error:
         errors.update(error.messages_dict)

@@ -45,6 +45,7 @@ from hub.outbox.services import (
     signed_statement,
     undelivered_entries,
 )
+from hub.summary.services import PeriodNotEnded
 
 DELIVERY_FAILED = "delivery failed; the entry stays in the outbox (see above)"
 
@@ -169,14 +170,18 @@ def push_command(instance: Path, period_text: str | None) -> None:
     First checks the aggregator's log and, if the aggregator holds statements
     this hub does not (a restored database), resynchronises before signing.
     A period already in the outbox is never rebuilt: running push again only
-    retries delivery. Exits non-zero if anything is left undelivered or any
-    alarm is unresolved.
+    retries delivery. A period that has not ended yet is refused before
+    anything is built or sent: its release is cached, so pushing it early
+    would freeze its figures and drop everything said later in the period.
+    Exits non-zero if anything is left undelivered or any alarm is unresolved.
     """
     now = hub_instance.clock()
     try:
         period = Period.parse(period_text) if period_text else Period.last_full_month(now.date())
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from exc
+    if period.end >= now.date():  # refused before contacting the aggregator
+        raise click.ClickException(_not_pushed(PeriodNotEnded(period)))
     with app_session(instance) as (app, db):
         hub_id, aud = setting(app, "HUB_ID"), setting(app, "AGGREGATOR_ID")
         keys, files, link = hub_keys(app), key_files(app), aggregator_link(app)
@@ -189,19 +194,27 @@ def push_command(instance: Path, period_text: str | None) -> None:
         finish(db, delivered_all=not undelivered_entries(db))
 
 
+def _not_pushed(refusal: PeriodNotEnded) -> str:
+    return f"nothing was pushed: {refusal}"
+
+
 def _enqueue(
     db: Session, period: Period, keys: HubKeys, *, hub_id: str, aud: str, now: datetime
 ) -> None:
-    if period.end >= now.date():
-        click.echo(
-            f"Note: {period.label} has not ended yet. Its summary is fixed now; anything "
-            "raised later in the period will not be sent."
-        )
     try:
         entry = enqueue_summary(
-            db, period, private_key=keys.current, hub_id=hub_id, aud=aud, now=now
+            db,
+            period,
+            private_key=keys.current,
+            hub_id=hub_id,
+            aud=aud,
+            now=now,
+            today=now.date(),
         )
         db.commit()
+    except PeriodNotEnded as exc:
+        db.rollback()
+        raise click.ClickException(_not_pushed(exc)) from exc
     except IntegrityError as exc:
         db.rollback()
         raise click.ClickException(

@@ -4,7 +4,9 @@
 statement in the hub's chain (seq = last + 1, prev = the last payload's
 SHA-256) and stores the envelope bytes. Re-running it for a period already in
 the outbox builds nothing: a release is cached, so the same period never
-leaves with two sets of numbers.
+leaves with two sets of numbers. For the same reason a period that has not
+ended is refused (`PeriodNotEnded`): its numbers would be fixed, and sent,
+before everyone had their say.
 
 `relay_pending` sends entries in seq order. The aggregator accepts seq n only
 after n − 1, so the relay stops at the first entry it cannot deliver. It
@@ -29,7 +31,7 @@ import random
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -44,7 +46,7 @@ from federation.periods import Period
 from hub.aggregator import AggregatorLink
 from hub.audit.services import ContactFailed, Untrusted, check_receipt, trust_alarm
 from hub.outbox.models import OutboxEntry, OutboxStatus
-from hub.summary.services import SCHEMA, build_summary
+from hub.summary.services import SCHEMA, PeriodNotEnded, prepare_release
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +94,26 @@ def enqueue_summary(
     hub_id: str,
     aud: str,
     now: datetime,
+    today: date | None = None,
 ) -> OutboxEntry | None:
     """Build, sign and queue the period's summary; None if the period is already queued.
 
-    Two pushes racing for the same seq (or period) cannot both succeed: the
-    second one's flush or commit raises IntegrityError on the primary key (or
-    the unique period), and the caller rolls back and tries again.
+    With `today` (`hubnet hub push` passes the current UTC date), a period
+    that has not ended by then raises PeriodNotEnded and nothing is stored or
+    queued: the release is cached, so a month pushed early would leave with
+    its figures frozen at that moment, and later contributions would never
+    be counted. Two pushes racing for the same seq (or period) cannot both
+    succeed: the second one's flush or commit raises IntegrityError on the
+    primary key (or the unique period), and the caller rolls back and tries
+    again.
     """
     if find_entry(session, period) is not None:
         return None
-    body = build_summary(session, period)
+    if today is not None and period.end >= today:
+        # Checked here, not only by prepare_release, which returns a release
+        # already stored without looking at the date.
+        raise PeriodNotEnded(period)
+    body = prepare_release(session, period, now=now).summary_body()
     return append_statement(
         session,
         kind="summary",

@@ -1,15 +1,22 @@
-"""Accepted submissions, the per-theme cells denormalised from them, and equivocation evidence.
+"""Accepted submissions, the cells denormalised from them, and equivocation evidence.
 
 A submission keeps its envelope exactly as received (the bytes the hub
 signed and the log hashed) and the receipt exactly as first sent, so a hub
 that resends the same bytes gets the same receipt back, byte for byte.
+
+The summary's published cells are copied out into tables SQL can sum: the
+theme cells (`SummaryTheme`), the one-way breakdown cells
+(`SummaryBreakdownCell`), the breakdown tables a hub withheld
+(`SummaryWithheldTable`) and the consented quotes (`SummaryQuote`). They are
+derived data: the envelope holds all of it, which is how migration 0003 fills
+them for summaries accepted before it.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from national_aggregator.db import Base, UTCDateTime
@@ -35,6 +42,11 @@ class Submission(Base):
     # Suppressed cells hide 1..k-1 people; a hub may declare a stricter k than the default 8.
     # None for statements that publish no counts (key rotations).
     disclosure_k: Mapped[int | None]
+    # How the counts were protected: "none" (suppression and rounding only) or "geometric"
+    # (differential privacy, then suppression and rounding), and the epsilon this release
+    # spent, as the decimal string the hub signed. Both None for key rotations.
+    mechanism: Mapped[str | None] = mapped_column(String(20))
+    epsilon: Mapped[str | None] = mapped_column(String(40))
     payload_sha256: Mapped[str] = mapped_column(String(64))  # what the next `prev` must be
     envelope: Mapped[bytes] = mapped_column(LargeBinary)
     receipt: Mapped[bytes] = mapped_column(LargeBinary)
@@ -59,6 +71,75 @@ class SummaryTheme(Base):
     contributors_suppressed: Mapped[bool]
     supporters_value: Mapped[int | None]
     supporters_suppressed: Mapped[bool]
+    # Items raised (each person's count capped). Both None for rows written before
+    # migration 0003, whose summaries had no contributions cell.
+    contributions_value: Mapped[int | None]
+    contributions_suppressed: Mapped[bool | None]
+
+
+class SummaryBreakdownCell(Base):
+    """One published cell of a one-way breakdown: people in `scope` with one category.
+
+    `scope` is "all" (the hub's participants) or a national theme code; one
+    characteristic at a time, never a cross-tabulation (the schema has no
+    place for one).
+    """
+
+    __tablename__ = "summary_breakdown_cell"
+    __table_args__ = (Index("ix_summary_breakdown_cell_period", "period_start", "period_end"),)
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.submission_id"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(60), primary_key=True)
+    characteristic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hub_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    value: Mapped[int | None]  # None when suppressed
+    suppressed: Mapped[bool]
+
+
+class SummaryWithheldTable(Base):
+    """A breakdown the hub did not publish at all.
+
+    Deliberately no reason: the release says only that the table is withheld
+    (too few people, everyone in one group, or no safe suppression pattern
+    are told apart only in the hub's own preview), since the reason itself
+    can narrow down the hidden numbers.
+    """
+
+    __tablename__ = "summary_withheld_table"
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.submission_id"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(60), primary_key=True)
+    characteristic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hub_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+
+
+class SummaryQuote(Base):
+    """A consented, scrubbed, twice-reviewed quote, with its theme and nothing about its author.
+
+    The period is the release's, not the quote's: a quote carries no date.
+    """
+
+    __tablename__ = "summary_quote"
+    __table_args__ = (Index("ix_summary_quote_period", "period_start", "period_end"),)
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.submission_id"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # in `quotes`
+    hub_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    theme_code: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class Equivocation(Base):

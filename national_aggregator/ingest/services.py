@@ -6,9 +6,10 @@ for a key rotation `federation.statement.verify_rotation`). `accept_statement`
 takes the log's write lock, checks again that the signing keys still count
 (a revocation may have been committed meanwhile), decides sequence and chain,
 so two racing requests never both take one seq, and stores the statement,
-its theme cells (summaries) or the hub's new key (rotations), and its log
-leaf, in the caller's transaction. Also here: fresh receipts, and a hub's
-accepted statements for resynchronising.
+its published cells, withheld breakdown tables and quotes (summaries) or the
+hub's new key (rotations), and its log leaf, in the caller's transaction.
+Also here: fresh receipts, and a hub's accepted statements for
+resynchronising.
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ from federation.errors import (
 from federation.merkle import inclusion_proof
 from federation.statement import check_statement, format_utc, parse_utc, verify_rotation
 from national_aggregator.db import MAX_INTEGER, rfc3339
-from national_aggregator.ingest.models import Equivocation, Submission, SummaryTheme
+from national_aggregator.ingest.models import (
+    Equivocation,
+    Submission,
+    SummaryBreakdownCell,
+    SummaryQuote,
+    SummaryTheme,
+    SummaryWithheldTable,
+)
 from national_aggregator.log.models import LeafKind, LogCheckpoint, LogLeaf
 from national_aggregator.log.services import (
     LogSigner,
@@ -278,6 +286,8 @@ def _check_chain(session: Session, statement: Statement) -> None:
 
 
 def _store(session: Session, statement: Statement, raw: bytes, now: datetime) -> Submission:
+    summary = statement.kind == "summary"
+    disclosure = statement.body["disclosure"] if summary else None
     submission = Submission(
         submission_id=statement.submission_id,
         hub_gss=statement.hub_id,
@@ -289,28 +299,62 @@ def _store(session: Session, statement: Statement, raw: bytes, now: datetime) ->
         period_end=statement.period.end,
         created=statement.created,
         received_at=now,
-        disclosure_k=statement.body["disclosure"]["k"] if statement.kind == "summary" else None,
+        disclosure_k=disclosure["k"] if disclosure else None,
+        mechanism=disclosure["mechanism"] if disclosure else None,
+        epsilon=disclosure["epsilon"] if disclosure else None,
         payload_sha256=statement.payload_sha256,
         envelope=raw,
         receipt=b"",  # set once the log has placed the envelope
     )
     session.add(submission)
-    themes = statement.body["themes"] if statement.kind == "summary" else []
+    if summary:
+        _store_cells(session, statement)
+    session.flush()  # the log leaf refers to the submission
+    return submission
+
+
+def _store_cells(session: Session, statement: Statement) -> None:
+    """Copy a summary's published cells, withheld tables and quotes into their tables."""
+    body = statement.body
+    where = {
+        "submission_id": statement.submission_id,
+        "hub_gss": statement.hub_id,
+        "period_start": statement.period.start,
+        "period_end": statement.period.end,
+    }
     session.add_all(
         SummaryTheme(
-            submission_id=statement.submission_id,
             theme_code=theme["code"],
-            hub_gss=statement.hub_id,
-            period_start=statement.period.start,
-            period_end=statement.period.end,
+            **where,
             **_cell_columns("people", theme["people"]),
             **_cell_columns("contributors", theme["contributors"]),
             **_cell_columns("supporters", theme["supporters"]),
+            **_cell_columns("contributions", theme["contributions"]),
         )
-        for theme in themes
+        for theme in body["themes"]
     )
-    session.flush()  # the log leaf refers to the submission
-    return submission
+    for scope, tables in body["breakdowns"].items():
+        for characteristic, table in tables.items():
+            if table.get("withheld"):
+                session.add(
+                    SummaryWithheldTable(scope=scope, characteristic=characteristic, **where)
+                )
+                continue
+            session.add_all(
+                SummaryBreakdownCell(
+                    scope=scope,
+                    characteristic=characteristic,
+                    category=category,
+                    value=cell["value"],
+                    suppressed=cell["suppressed"],
+                    **where,
+                )
+                for category, cell in table["cells"].items()
+            )
+    session.add_all(
+        SummaryQuote(position=position, theme_code=quote["theme"], text=quote["text"], **where)
+        for position, quote in enumerate(body["quotes"])
+    )
 
 
 def _cell_columns(name: str, cell: dict[str, Any]) -> dict[str, Any]:

@@ -109,8 +109,10 @@ def _operations() -> dict[str, dict[str, Any]]:
                     "409": _problem("seq or prev does not follow, or submission_id reused"),
                     "413": _problem(f"The envelope is over {MAX_ENVELOPE_BYTES:,} bytes"),
                     "422": _problem(
-                        "Equivocation, wrong aud, disclosure rule broken, created in the "
-                        "future, or an invalid key rotation"
+                        "Equivocation, wrong aud, a disclosure invariant broken (the field "
+                        "names the cell, table, quote or rule, e.g. "
+                        "body.breakdowns[gp-access].age_band[25-34]), created in the future, "
+                        "or an invalid key rotation"
                     ),
                     "429": _problem(
                         "Too many submissions from this address",

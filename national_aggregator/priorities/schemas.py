@@ -68,6 +68,7 @@ def priorities_json(result: NationalPriorities, ranking: str) -> dict[str, Any]:
                 "hubs_suppressed": row.hubs_suppressed,
                 "rate_per_100k": str(row.rate_per_100k),
                 "top5_hubs": row.top5_hubs,
+                "contributions": row.contributions,
             }
             for row in result.priorities
         ],
@@ -97,6 +98,10 @@ class PrioritySchema(Schema):
     hubs_suppressed = fields.Integer(required=True)
     rate_per_100k = fields.String(required=True, metadata={"description": "one decimal place"})
     top5_hubs = fields.Integer(required=True)
+    contributions = fields.Integer(
+        required=True,
+        metadata={"description": "items raised: the sum of the published contributions cells"},
+    )
 
 
 class PrioritiesSchema(Schema):

@@ -24,7 +24,8 @@ RANKING = (
     "distinct people (rounded to 5; suppressed cells count 0), ties by theme code. lower and "
     "upper add 1 to k-1 people (1 to 7 under the default rule) for each suppressed cell; "
     "rate_per_100k is the total per 100,000 residents of the hubs reporting; top5_hubs counts "
-    "the hubs where the theme is in their own top 5."
+    "the hubs where the theme is in their own top 5. contributions is the sum of the published "
+    "(rounded, per-person capped) counts of items raised; suppressed cells count 0."
 )
 TOP = 5
 
@@ -41,6 +42,7 @@ class Priority:
     hubs_suppressed: int
     rate_per_100k: Decimal
     top5_hubs: int
+    contributions: int  # items raised, from the published cells (suppressed and absent count 0)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def _ranked(session: Session, chosen: Select[tuple[str]], population: int) -> li
             func.coalesce(func.sum(SummaryTheme.people_value), 0).label("total"),
             func.sum(case((suppressed, 1), else_=0)).label("hubs_suppressed"),
             func.sum(case((suppressed, Submission.disclosure_k - 1), else_=0)).label("hidden_max"),
+            func.coalesce(func.sum(SummaryTheme.contributions_value), 0).label("contributions"),
         )
         .join(Submission, Submission.submission_id == SummaryTheme.submission_id)
         .where(SummaryTheme.submission_id.in_(chosen))
@@ -142,6 +145,7 @@ def _ranked(session: Session, chosen: Select[tuple[str]], population: int) -> li
             hubs_suppressed=row.hubs_suppressed,
             rate_per_100k=_per_100k(row.total, population),
             top5_hubs=top5.get(row.theme_code, 0),
+            contributions=row.contributions,
         )
         for rank, row in enumerate(ordered, start=1)
     ]

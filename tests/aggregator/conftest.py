@@ -19,53 +19,21 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from federation.canonical import canonical_json
-from federation.disclosure import DEFAULT_RULE, protect_count
 from federation.envelope import sign_statement, statement_dict
 from federation.keys import generate_key_pair, generate_private_key
 from federation.periods import Period
-from federation.statement import KINDS
-from federation.taxonomy import load_taxonomy
 from hubnet.db import get_session, upgrade_database
 from national_aggregator import create_app
 from national_aggregator.db import MIGRATIONS, Base, utcnow
 from national_aggregator.log import log_signer
 from national_aggregator.registry.schemas import NewHub
 from national_aggregator.registry.services import register_hub
+from tests.aggregator.bodies import ZERO, cell, summary_body
 from tests.conftest import DatabaseFactory
 
 AUDIENCE = "hubnet-test-national"
 OCTOBER = Period.month(2026, 10)
-ZERO = {"value": 0, "suppressed": False}
-
-
-def cell(value: int | None) -> dict[str, Any]:
-    """A published cell: a number, or None for a suppressed one."""
-    return {"value": value, "suppressed": value is None}
-
-
-def summary_body(people: Mapping[str, int | None]) -> dict[str, Any]:
-    """A valid `summary/1` body: `people` per theme code (None: suppressed; unlisted: 0)."""
-    themes = [
-        {
-            "code": code,
-            "people": cell(people.get(code, 0)),
-            "contributors": cell(people.get(code, 0)),
-            "supporters": ZERO,
-            "by_kind": {kind: ZERO for kind in KINDS},
-        }
-        for code in load_taxonomy().codes
-    ]
-    participants = protect_count(sum(value or 0 for value in people.values())).as_json()
-    return {
-        "taxonomy": "national/1",
-        "disclosure": DEFAULT_RULE.as_json(),
-        "participation": {
-            "participants": participants,
-            "contributors": participants,
-            "supporters": ZERO,
-        },
-        "themes": themes,
-    }
+__all__ = ["ZERO", "cell", "summary_body"]  # re-exported: the tests import bodies from here too
 
 
 @dataclass
@@ -100,7 +68,11 @@ class SigningHub:
 
     def summary(self, people: Mapping[str, int | None] | None = None, **changes: Any) -> bytes:
         """Sign the next summary and move the hub's chain on, as if it was accepted."""
-        statement = self.statement(body=summary_body(people or {}), **changes)
+        changes.setdefault("body", summary_body(people or {}))
+        return self.next(self.statement(**changes))
+
+    def next(self, statement: Mapping[str, Any]) -> bytes:
+        """Sign `statement` as the hub's next one and move its chain on, as if it was accepted."""
         self.seq = statement["seq"]
         self.prev = hashlib.sha256(canonical_json(statement)).hexdigest()  # the payload's hash
         return self.sign(statement)

@@ -75,6 +75,8 @@ def test_totals_bounds_rates_and_top5_come_from_the_published_cells(national: Fl
     assert dentistry["rate_per_100k"] == "2.7"
     assert rows["funding"]["rate_per_100k"] == "0.0"
     assert gp["name"] == "GP access"
+    # The test bodies publish contributions equal to people: suppressed ones add nothing.
+    assert (gp["contributions"], dentistry["contributions"]) == (60, 30)
 
 
 def test_top5_counts_hubs_where_the_theme_is_in_their_own_top_5(national: FlaskClient) -> None:

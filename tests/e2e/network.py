@@ -4,7 +4,8 @@ Each process is set up and run with the same `hubnet` commands a council or
 the national team would use, on a free loopback port, with its own database
 (SQLite, or a fresh PostgreSQL database when HUBNET_TEST_DATABASE_URL is set).
 Tests read those databases through `read_only_engine`, never writing to them
-unless a test says so (tampering).
+unless a test says so (tampering, or `backdate` moving residents' acts into
+an ended period).
 """
 
 from __future__ import annotations
@@ -19,12 +20,17 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from datetime import time as clock_time
 from pathlib import Path
 
 import requests
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+
+from federation.periods import Period
+from hub.gather.models import Contribution, Support
 
 AUDIENCE = "hubnet-e2e-national"
 # The hub's own retry settings, shortened so a test of an outage takes
@@ -201,3 +207,27 @@ def support_as_new_person(hub_url: str, contribution_id: int) -> None:
         f"{hub_url}/api/v1/contributions/{contribution_id}/support", timeout=10
     )
     assert response.status_code in (200, 201), response.text
+
+
+def last_full_month() -> Period:
+    """The month before today's (UTC): `hubnet hub push` refuses a period that has not ended."""
+    return Period.last_full_month(datetime.now(UTC).date())
+
+
+def backdate(hub: Server, period: Period) -> None:
+    """Date every contribution and "me too" on the hub in the middle of `period`.
+
+    Residents act through the hub's API now, but only an ended period can be
+    pushed, so a test that checks the counts it pushed moves those acts into
+    the period it pushes, as if they had been made then.
+    """
+    assert hub.database_url is not None, f"{hub.group} was set up without a database URL"
+    middle = period.start + (period.end - period.start) / 2
+    when = datetime.combine(middle, clock_time(12), tzinfo=UTC)
+    engine = writable_engine(hub.database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(Contribution).values(created_at=when))
+            connection.execute(update(Support).values(created_at=when))
+    finally:
+        engine.dispose()

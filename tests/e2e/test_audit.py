@@ -11,26 +11,25 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from federation.periods import Period
 from tests.e2e.conftest import Network
-from tests.e2e.network import hubnet, raise_as_new_person
+from tests.e2e.network import backdate, hubnet, last_full_month, raise_as_new_person
 
 pytestmark = pytest.mark.e2e
 
 
 def push_from_both_hubs(network: Network) -> None:
-    period = Period.month(datetime.now(UTC).year, datetime.now(UTC).month).label
+    period = last_full_month()
     for number, hub in enumerate(network.hubs.values()):
         for _ in range(8 + number):
             raise_as_new_person(hub.url, "gp-access")
-        pushed = hubnet("hub", "push", "--instance", str(hub.instance), "--period", period)
+        backdate(hub, period)
+        pushed = hubnet("hub", "push", "--instance", str(hub.instance), "--period", period.label)
         assert "delivered" in pushed.stdout.lower(), pushed.stdout
 
 

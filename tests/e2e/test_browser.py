@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from federation.periods import Period
 from tests.e2e.conftest import Network
-from tests.e2e.network import hubnet, raise_as_new_person
+from tests.e2e.network import backdate, hubnet, last_full_month, raise_as_new_person
 
 pytestmark = pytest.mark.e2e
 
@@ -80,11 +78,12 @@ def test_the_national_priorities_page_reads_as_a_table(browser: Browser, network
     manchester = network.hubs["E08000003"]
     for _ in range(8):
         raise_as_new_person(manchester.url, "mental-health")
-    period = Period.month(datetime.now(UTC).year, datetime.now(UTC).month).label
-    hubnet("hub", "push", "--instance", str(manchester.instance), "--period", period)
+    period = last_full_month()
+    backdate(manchester, period)
+    hubnet("hub", "push", "--instance", str(manchester.instance), "--period", period.label)
     page = browser.new_context(java_script_enabled=False).new_page()
 
-    page.goto(f"{network.aggregator.url}/priorities?period={period}")
+    page.goto(f"{network.aggregator.url}/priorities?period={period.label}")
 
     assert page.locator("html").get_attribute("lang") == "en-GB"
     table = page.get_by_role("table")

@@ -3,14 +3,17 @@ summary over HTTP; the aggregator verifies it and ranks national priorities."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 import requests
 
-from federation.periods import Period
 from tests.e2e.conftest import Network
-from tests.e2e.network import hubnet, raise_as_new_person, support_as_new_person
+from tests.e2e.network import (
+    backdate,
+    hubnet,
+    last_full_month,
+    raise_as_new_person,
+    support_as_new_person,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +39,9 @@ def test_pushed_summaries_arrive_verified_and_rank_nationally(network: Network) 
     for _ in range(13):
         raise_as_new_person(cornwall, "dentistry", kind="experience")
 
-    period = Period.month(datetime.now(UTC).year, datetime.now(UTC).month)
+    period = last_full_month()
     for hub in network.hubs.values():
+        backdate(hub, period)
         pushed = hubnet("hub", "push", "--instance", str(hub.instance), "--period", period.label)
         assert "delivered" in pushed.stdout.lower(), pushed.stdout
 
@@ -67,10 +71,11 @@ def test_pushing_the_same_period_again_sends_nothing_new(network: Network) -> No
     manchester = network.hubs["E08000003"]
     for _ in range(8):
         raise_as_new_person(manchester.url, "mental-health")
-    period = Period.month(datetime.now(UTC).year, datetime.now(UTC).month).label
+    period = last_full_month()
+    backdate(manchester, period)
 
-    hubnet("hub", "push", "--instance", str(manchester.instance), "--period", period)
-    again = hubnet("hub", "push", "--instance", str(manchester.instance), "--period", period)
+    hubnet("hub", "push", "--instance", str(manchester.instance), "--period", period.label)
+    again = hubnet("hub", "push", "--instance", str(manchester.instance), "--period", period.label)
 
     assert "already" in again.stdout.lower(), again.stdout
     hubs = requests.get(f"{network.aggregator.url}/api/v1/hubs", timeout=10).json()
@@ -87,7 +92,7 @@ def test_a_summary_from_an_unregistered_hub_is_refused(network: Network, tmp_pat
         "--aggregator-url", network.aggregator.url, "--aggregator-id", "hubnet-e2e-national",
         "--aggregator-public-key", str(network.aggregator.instance / "log-key.pub"),
     )  # fmt: skip
-    period = Period.month(datetime.now(UTC).year, datetime.now(UTC).month).label
+    period = last_full_month().label
     size = log_size(network)
 
     pushed = hubnet("hub", "push", "--instance", str(stranger), "--period", period, check=False)

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from federation.canonical import parse_json
 from federation.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
-from federation.disclosure import DEFAULT_RULE, protect_count
+from federation.disclosure import protect, protect_count
 from federation.envelope import KeyLookup, TrustedKey, sign_statement, statement_dict
 from federation.keyevents import key_event_dict, sign_key_event
 from federation.keys import key_id
@@ -95,34 +95,19 @@ def cell(count: int) -> dict[str, Any]:
 
 
 def valid_body() -> dict[str, Any]:
-    """A summary/1 body that passes the schema and the disclosure checks."""
-    themes = []
-    for index, code in enumerate(load_taxonomy(CURRENT_VERSION).codes):
-        count = (index * 13) % 40
-        themes.append(
-            {
-                "code": code,
-                "people": cell(count * 2),
-                "contributors": cell(count),
-                "supporters": cell(count + 5),
-                "by_kind": {
-                    "idea": cell(count // 2),
-                    "concern": cell(count // 3),
-                    "question": cell(0),
-                    "experience": cell(count // 4),
-                },
-            }
-        )
-    return {
-        "taxonomy": CURRENT_VERSION,
-        "disclosure": DEFAULT_RULE.as_json(),
-        "participation": {
-            "participants": cell(400),
-            "contributors": cell(250),
-            "supporters": cell(300),
-        },
-        "themes": themes,
+    """A summary/1 body that passes the schema and the disclosure checks.
+
+    Made by the engine from fixed, consistent true counts: themes of every
+    size (empty, suppressed, under the breakdown threshold, large), so the
+    body has zeros, suppressed cells, rounded cells and withheld tables.
+    """
+    from tests.federation.disclosure_support import make_raw
+
+    themes = {
+        code: (index * 13) % 40 * 2
+        for index, code in enumerate(load_taxonomy(CURRENT_VERSION).codes)
     }
+    return protect(make_raw(400, themes, seed=7)).body
 
 
 @pytest.fixture(name="valid_body")

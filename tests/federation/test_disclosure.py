@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from federation.disclosure import DEFAULT_RULE, Cell, DisclosureRule, check_cells, protect_count
-from federation.disclosure.rules import iter_cells
-from federation.errors import DisclosureViolation
+from federation.disclosure.rules import check_cell_values, iter_cells
+from federation.errors import DisclosureViolation, SchemaViolation
 
 BodyFactory = Callable[[], dict[str, Any]]
 
@@ -62,7 +62,12 @@ def test_a_stricter_rule() -> None:
         "unit": "person",
         "k": 10,
         "rounding_base": 10,
+        "breakdown_threshold": 10,
+        "contribution_cap": 3,
+        "quote_threshold": 10,
+        "mechanism": "none",
         "epsilon": None,
+        "budget": None,
     }
 
 
@@ -70,6 +75,33 @@ def test_a_stricter_rule() -> None:
 def test_a_looser_rule_is_refused(k: int, base: int) -> None:
     with pytest.raises(ValueError, match="stricter"):
         DisclosureRule(k=k, rounding_base=base)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"breakdown_threshold": 9},
+        {"contribution_cap": 4},  # a larger cap lets one person move the count more: looser
+        {"contribution_cap": 0},
+        {"quote_threshold": 5},
+    ],
+)
+def test_looser_breakdown_cap_or_quote_rules_are_refused(changes: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="stricter"):
+        DisclosureRule(**changes)
+
+
+@pytest.mark.parametrize("name", ["k", "rounding_base", "breakdown_threshold", "quote_threshold"])
+def test_absurd_rule_numbers_are_refused(name: str) -> None:
+    # 5 * 10**15 is "stricter", but would make the receiver's solver walk 10**15 margins.
+    with pytest.raises(ValueError, match="mistakes"):
+        DisclosureRule(**{name: 5 * 10**15})
+
+
+def test_stricter_breakdown_cap_and_quote_rules_are_allowed() -> None:
+    rule = DisclosureRule(breakdown_threshold=20, contribution_cap=1, quote_threshold=25, k=12)
+    assert rule.small_breakdown == 20
+    assert DisclosureRule(k=12).small_breakdown == 12  # k applies to breakdown cells too
 
 
 def test_cell_json_and_bounds() -> None:
@@ -84,7 +116,16 @@ def test_iter_cells_names_paths(valid_body: BodyFactory) -> None:
     assert "body.participation.participants" in paths
     assert "body.themes[gp-access].people" in paths
     assert "body.themes[other].by_kind.experience" in paths
-    assert len(paths) == 3 + 26 * 7
+    assert "body.themes[other].contributions" in paths
+    assert "body.breakdowns[all].age_band[25-34]" in paths
+    breakdown_cells = sum(
+        len(table["cells"])
+        for tables in valid_body()["breakdowns"].values()
+        for table in tables.values()
+        if "cells" in table
+    )
+    assert breakdown_cells > 0
+    assert len(paths) == 3 + 26 * 8 + breakdown_cells
 
 
 def test_a_protected_body_passes(valid_body: BodyFactory) -> None:
@@ -109,15 +150,20 @@ def test_failures_name_the_cell(cell: dict[str, Any], reason: str, valid_body: B
     body = valid_body()
     body["themes"][4]["by_kind"]["question"] = cell
     with pytest.raises(DisclosureViolation, match=reason) as caught:
-        check_cells(body)
+        check_cell_values(body, DEFAULT_RULE)
     assert caught.value.field == "body.themes[adult-social-care].by_kind.question"
     assert caught.value.status == 422
+    # The full re-check refuses it too (some, like a negative, already at the schema).
+    with pytest.raises((DisclosureViolation, SchemaViolation)) as whole:
+        check_cells(body)
+    assert whole.value.field is not None
+    assert whole.value.field.startswith("body.themes[")
 
 
 @pytest.mark.parametrize("count", [0, 10, 15, 1000])
 def test_allowed_values(count: int, valid_body: BodyFactory) -> None:
     body = valid_body()
-    body["participation"]["participants"] = {"value": count, "suppressed": False}
+    body["participation"]["supporters"] = {"value": count, "suppressed": False}
     check_cells(body)
 
 
@@ -132,8 +178,7 @@ def test_participation_cells_are_checked(valid_body: BodyFactory) -> None:
 def test_cells_are_checked_against_the_declared_stricter_rule(valid_body: BodyFactory) -> None:
     body = valid_body()
     body["disclosure"] = DisclosureRule(name="strict/1", k=10, rounding_base=10).as_json()
-    body["themes"] = []
-    body["participation"]["participants"] = {"value": 15, "suppressed": False}
+    body["participation"]["supporters"] = {"value": 15, "suppressed": False}
     with pytest.raises(DisclosureViolation, match="multiple of 10"):
         check_cells(body)
 

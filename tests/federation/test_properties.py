@@ -409,7 +409,8 @@ def test_sign_then_verify_returns_the_same_statement(
 ) -> None:
     body = valid_body()
     for row, count in zip(body["themes"], counts, strict=False):
-        row["people"] = protect_count(count).as_json()
+        # by_kind, not people: a theme's people is the margin of its breakdown tables
+        row["by_kind"]["idea"] = protect_count(count).as_json()
     value = statement_dict(
         kind="summary",
         hub_id=hub_id,

@@ -23,7 +23,8 @@ from hub.outbox.services import RelayOutcome, RelayResult, enqueue_summary, rela
 from tests.hub.conftest import AUDIENCE, HUB_ID
 from tests.hub.fake_aggregator import FakeAggregator, link_to
 
-START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+# After the last month the tests push (November), as `hubnet hub push` refuses a running one.
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 FEDERATION_TABLES: list[Table] = [
     VerifiedCheckpoint.__table__,  # type: ignore[list-item]
     Alarm.__table__,  # type: ignore[list-item]
@@ -64,6 +65,7 @@ class HubUnderTest:
                 hub_id=HUB_ID,
                 aud=AUDIENCE,
                 now=self.now,
+                today=self.now.date(),
             )
             assert entry is not None
             entries.append(entry)

@@ -6,16 +6,23 @@ import json
 import re
 import stat
 import tomllib
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import func, select
 
 from federation.keys import key_id, load_public_key
+from federation.periods import Period
 from federation.statement import validate_body
+from hub import create_app
 from hub.cli import hub_group
 from hub.outbox import cli as outbox_cli
+from hub.outbox.services import list_outbox
+from hub.summary.models import StoredRelease
 from hubnet.config import write_toml
+from hubnet.db import get_session
 from tests.conftest import DatabaseFactory
 from tests.hub.conftest import LOG_KEY, hubnet_hub, init_args, script, seed
 from tests.hub.fake_aggregator import FakeAggregator
@@ -214,6 +221,34 @@ def test_push_reports_a_rejection(instance: Path, aggregator: FakeAggregator) ->
 
     assert pushed.exit_code == 1
     assert "NOT delivered (rejected): HTTP 422: scripted 422" in pushed.output
+
+
+def test_push_refuses_the_current_month_and_stores_and_queues_nothing(
+    instance: Path, aggregator: FakeAggregator, clock: list[datetime]
+) -> None:
+    """A month pushed before it ends would leave with its figures frozen in the cached release."""
+    seed(instance, 9)
+    current = Period.month(clock[0].year, clock[0].month)
+
+    pushed = hubnet_hub("push", "--instance", str(instance), "--period", current.label)
+    outbox = hubnet_hub("outbox", "--instance", str(instance))
+
+    assert pushed.exit_code == 1
+    assert f"Error: nothing was pushed: {current.label} has not ended yet: it ends on " in (
+        pushed.output
+    )
+    assert f"ends on {current.end.isoformat()}, so its release can be prepared from" in (
+        pushed.output
+    )
+    assert "Built the summary" not in pushed.output
+    assert aggregator.requests == []
+    assert "The outbox is empty" in outbox.output
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        db = get_session()
+        assert list_outbox(db) == []
+        assert db.scalar(select(func.count()).select_from(StoredRelease)) == 0
+    app.extensions["hubnet.engine"].dispose()
 
 
 def test_push_refuses_a_period_it_cannot_read(instance: Path) -> None:

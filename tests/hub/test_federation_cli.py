@@ -53,7 +53,7 @@ def test_audit_raises_and_shows_an_alarm_for_a_tampered_entry_until_resolved(
     audited = hubnet_hub("audit", "--instance", str(instance))
     listed = hubnet_hub("alarms", "--instance", str(instance))
     shown = hubnet_hub("alarms", "show", "1", "--instance", str(instance))
-    pushed = hubnet_hub("push", "--instance", str(instance), "--period", "2026-11")
+    pushed = hubnet_hub("push", "--instance", str(instance), "--period", "2026-09")
 
     assert audited.exit_code == 1
     assert "ALARM 1 (entry-mismatch)" in audited.output
@@ -157,7 +157,7 @@ def test_witness_cosigns_once_and_the_aggregator_lists_it(
     verify_cosignature(checkpoint, base64.b64decode(posted["signature"]), hub_key)
     assert aggregator.cosignatures[1][0]["witness"] == "E08000003"
 
-    push(instance, "2026-11")
+    push(instance, "2026-09")
     third = hubnet_hub("witness", "--instance", str(instance))
     assert "cosigned checkpoint size 2" in third.output
     assert len(aggregator.cosignature_posts) == 2

@@ -59,7 +59,45 @@ def test_raising_returns_201_with_the_item_and_its_page(client: FlaskClient, db:
         ),
         ({"theme": "buses"}, "theme", "Choose a theme from the list"),
         ({"theme": ""}, "theme", "Choose a theme"),
-        ({"colour": "red"}, "colour", "Unknown field; send only kind, title, body and theme"),
+        (
+            {"colour": "red"},
+            "colour",
+            "Unknown field; send only kind, title, body, theme, and optionally about_you "
+            "and quote_consent",
+        ),
+        (
+            {"about_you": {"age_band": "ancient"}},
+            "about_you.age_band",
+            "Choose your age group, or ‘Prefer not to say’",
+        ),
+        (
+            # not-stated is what the hub publishes for no answer; a person cannot choose it
+            {"about_you": {"disability": "not-stated"}},
+            "about_you.disability",
+            "Say whether you are disabled, or ‘Prefer not to say’",
+        ),
+        (
+            {"about_you": {"ethnic_group": ["white"]}},
+            "about_you.ethnic_group",
+            "Choose your ethnic group, or ‘Prefer not to say’",
+        ),
+        (
+            {"about_you": {"shoe_size": "9"}},
+            "about_you.shoe_size",
+            "Send about_you as an object with any of: age_band, ethnic_group, disability, "
+            "unpaid_carer, urban_rural",
+        ),
+        (
+            {"about_you": "25-34"},
+            "about_you",
+            "Send about_you as an object with any of: age_band, ethnic_group, disability, "
+            "unpaid_carer, urban_rural",
+        ),
+        (
+            {"quote_consent": "yes"},
+            "quote_consent",
+            "Say yes or no to sharing a quote (true or false)",
+        ),
     ],
 )
 def test_each_bad_field_is_named_in_a_400_problem_and_nothing_is_stored(
@@ -196,3 +234,57 @@ def test_api_and_pages_share_one_person_per_cookie(client: FlaskClient, db: Sess
 
     assert "You raised this" in page
     assert count(db, Participant) == 1
+
+
+ANSWERS = {
+    "age_band": "25-34",
+    "ethnic_group": "mixed",
+    "disability": "prefer-not-to-say",
+    "unpaid_carer": "carer",
+    "urban_rural": "rural",
+}
+
+
+def test_about_you_answers_are_saved_on_the_person_and_the_latest_win(
+    client: FlaskClient, db: Session
+) -> None:
+    first = client.post("/api/v1/contributions", json={**GOOD, "about_you": ANSWERS})
+    again = client.post(
+        "/api/v1/contributions",
+        json={**GOOD, "about_you": {"age_band": "35-44", "urban_rural": None}},
+    )
+
+    assert first.status_code == again.status_code == 201
+    assert "about_you" not in str(first.get_json()) and "25-34" not in str(first.get_json())
+    db.rollback()
+    (someone,) = db.scalars(select(Participant)).all()
+    assert someone.age_band == "35-44"  # the newest answer
+    assert (someone.ethnic_group, someone.disability) == ("mixed", "prefer-not-to-say")
+    assert (someone.unpaid_carer, someone.urban_rural) == ("carer", "rural")  # null keeps it
+
+
+def test_a_bad_answer_stores_nothing_not_even_the_good_answers(
+    client: FlaskClient, db: Session
+) -> None:
+    response = client.post(
+        "/api/v1/contributions",
+        json={**GOOD, "about_you": {**ANSWERS, "urban_rural": "suburban"}},
+    )
+
+    assert response.status_code == 400
+    assert fields(response.get_json()) == {
+        "about_you.urban_rural": "Say whether you live in a town or city or in the countryside, "
+        "or ‘Prefer not to say’"
+    }
+    assert count(db, Participant) == 0
+    assert count(db, Contribution) == 0
+
+
+def test_quote_consent_is_false_unless_given(client: FlaskClient, db: Session) -> None:
+    plain = client.post("/api/v1/contributions", json=GOOD).get_json()
+    consented = client.post("/api/v1/contributions", json={**GOOD, "quote_consent": True})
+
+    assert consented.status_code == 201
+    db.rollback()
+    assert db.get(Contribution, plain["id"]).quote_consent is False  # type: ignore[union-attr]
+    assert db.get(Contribution, consented.get_json()["id"]).quote_consent is True  # type: ignore[union-attr]

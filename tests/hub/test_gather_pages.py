@@ -46,7 +46,9 @@ def test_every_raise_form_input_has_a_label(client: FlaskClient) -> None:
     page = client.get("/raise").get_data(as_text=True)
 
     ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', page)
-    assert len(ids) == 4 + 3  # four kinds, theme, title, body
+    # four kinds, theme, title, body; about you: 8 + 5 + 2 + 2 + 2 answers, each with
+    # "prefer not to say"; the quote consent box
+    assert len(ids) == 4 + 3 + (8 + 5 + 2 + 2 + 2 + 5) + 1
     for field_id in ids:
         assert f'<label for="{field_id}"' in page
 
@@ -199,3 +201,51 @@ def test_list_pages_through_many_items(client: FlaskClient, db: Session) -> None
     assert second.count('class="card"') == 5
     assert 'rel="next"' in first
     assert 'rel="prev"' in second
+
+
+def test_the_form_asks_about_you_in_fieldsets_and_explains_quote_sharing(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/raise").get_data(as_text=True)
+
+    assert page.count("<fieldset") == 1 + 5 + 1  # kind, five about-you questions, consent
+    assert "About you (optional)" in page
+    assert page.count(">Prefer not to say</label>") == 5
+    assert 'value="not-stated"' not in page  # what the hub publishes, not an answer
+    for words in ("two members of the hub's staff", "national team", "never have your name"):
+        assert words in page
+    assert '<input type="checkbox" id="quote_consent" name="quote_consent" value="yes">' in page
+
+
+def test_answers_and_consent_from_the_form_are_stored(client: FlaskClient, db: Session) -> None:
+    answers = {"age_band": "65-74", "ethnic_group": "white", "disability": "disabled"}
+    data = {**GOOD, **answers, "quote_consent": "yes", "csrf_token": csrf_token(client)}
+
+    response = client.post("/raise", data=data)
+
+    assert response.status_code == 302
+    db.rollback()
+    (someone,) = db.scalars(select(Participant)).all()
+    assert (someone.age_band, someone.ethnic_group, someone.disability) == (
+        "65-74",
+        "white",
+        "disabled",
+    )
+    assert someone.unpaid_carer is None and someone.urban_rural is None  # not answered
+    (item,) = db.scalars(select(Contribution)).all()
+    assert item.quote_consent is True
+
+
+def test_a_made_up_answer_shows_the_form_again_with_the_question_named(
+    client: FlaskClient, db: Session
+) -> None:
+    data = {**GOOD, "urban_rural": "moon", "csrf_token": csrf_token(client)}
+
+    response = client.post("/raise", data=data)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#urban_rural-urban"' in page  # the error summary links to the question
+    assert "Say whether you live in a town or city or in the countryside" in page
+    assert 'aria-describedby="about_you.urban_rural-hint about_you.urban_rural-error"' in page
+    assert count(db, Contribution) == 0

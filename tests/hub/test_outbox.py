@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -16,7 +16,8 @@ from federation.statement import check_statement
 from hub.outbox import services
 from hub.outbox.models import OutboxEntry, OutboxStatus
 from hub.outbox.services import enqueue_summary, list_outbox
-from hub.summary.services import build_summary
+from hub.summary.models import StoredRelease
+from hub.summary.services import PeriodNotEnded, build_summary, prepare_release
 from tests.hub.conftest import AUDIENCE, HUB_ID, person, raise_item
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -79,6 +80,44 @@ def test_a_period_already_in_the_outbox_is_not_built_again(
     assert again is None
     assert [entry.seq for entry in list_outbox(db)] == [1]
     assert db.scalar(select(func.count()).select_from(OutboxEntry)) == 1
+
+
+def test_a_period_that_has_not_ended_is_refused_and_nothing_is_stored_or_queued(
+    db: Session, hub_key: Ed25519PrivateKey
+) -> None:
+    raise_item(db, person(db), at=datetime(2026, 11, 10, 12, tzinfo=UTC))
+
+    def push_on(today: date) -> OutboxEntry | None:
+        return enqueue_summary(
+            db, NOVEMBER, private_key=hub_key, hub_id=HUB_ID, aud=AUDIENCE, now=NOW, today=today
+        )
+
+    with pytest.raises(PeriodNotEnded, match="ends on 2026-11-30") as refused:
+        push_on(date(2026, 11, 30))  # its last day: still running
+
+    assert "from 2026-12-01" in str(refused.value)
+    assert list_outbox(db) == []
+    assert db.scalar(select(func.count()).select_from(StoredRelease)) == 0
+    assert push_on(date(2026, 12, 1)) is not None
+
+
+def test_a_release_already_stored_for_a_running_period_is_not_queued_either(
+    db: Session, hub_key: Ed25519PrivateKey
+) -> None:
+    prepare_release(db, NOVEMBER, now=NOW)  # e.g. stored before push refused running periods
+
+    with pytest.raises(PeriodNotEnded):
+        enqueue_summary(
+            db,
+            NOVEMBER,
+            private_key=hub_key,
+            hub_id=HUB_ID,
+            aud=AUDIENCE,
+            now=NOW,
+            today=NOW.date(),
+        )
+
+    assert list_outbox(db) == []
 
 
 def test_two_pushes_cannot_claim_the_same_seq(

@@ -57,7 +57,7 @@ def test_rotate_key_end_to_end(
     instance: Path, aggregator: FakeAggregator, clock: list[Any]
 ) -> None:
     old = keyid_of(instance / "hub-key.pem")
-    hubnet_hub("push", "--instance", str(instance), "--period", "2026-10")
+    hubnet_hub("push", "--instance", str(instance), "--period", "2026-09")
 
     result = rotate(instance, "--overlap-days", "3")
 
@@ -80,7 +80,7 @@ def test_rotate_key_end_to_end(
     assert overlap == timedelta(days=3)
     assert signers(aggregator.statements[2].envelope) == [old, new]
 
-    pushed = hubnet_hub("push", "--instance", str(instance), "--period", "2026-11")
+    pushed = hubnet_hub("push", "--instance", str(instance), "--period", "2026-10")
 
     assert pushed.exit_code == 0, pushed.output
     assert signers(aggregator.statements[3].envelope) == [new]  # later summaries: the new key

@@ -1,4 +1,4 @@
-"""`build_summary`: distinct people per cell, counted in SQL, then disclosure control."""
+"""`count_raw` and `build_summary`: distinct people per cell, counted in SQL, then protected."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from federation.disclosure import DEFAULT_RULE, check_cells
+from federation.disclosure import DEFAULT_RULE, check_release
 from federation.periods import Period
 from federation.statement import validate_body
 from federation.taxonomy import load_taxonomy
-from hub.gather.models import Participant
+from hub.gather.models import Contribution, Participant, Support
 from hub.gather.services import support_contribution
-from hub.summary.services import build_summary, count_people
+from hub.summary.models import StoredRelease
+from hub.summary.services import build_summary, count_raw
 from hub.themes.services import add_local_theme
 from tests.hub.conftest import person, raise_item
 
@@ -79,26 +80,27 @@ def rows(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_raw_counts_are_distinct_people_within_the_inclusive_period(
     db: Session, october: dict[str, Any]
 ) -> None:
-    counts = count_people(db, OCTOBER)
+    counts = count_raw(db, OCTOBER, DEFAULT_RULE)
+    gp = counts.theme("gp-access")
 
-    assert counts.by_theme_act[("gp-access", "raised")] == 9  # not 13 items, not 10 or 11
-    assert counts.by_theme_act[("gp-access", "supported")] == 4
-    assert counts.by_theme["gp-access"] == 12  # 9 raised, 3 more only supported
-    assert counts.by_theme_kind[("gp-access", "concern")] == 9
-    assert counts.by_theme_kind[("gp-access", "idea")] == 1
-    assert counts.by_theme["care-integration"] == 8
-    assert counts.overall == 9 + 3 + 3 + 13 + 8
-    assert counts.by_act == {"raised": 9 + 3 + 13 + 8, "supported": 4}
+    assert gp.contributors == 9  # not 13 items, not 10 or 11
+    assert gp.supporters == 4
+    assert gp.people == 12  # 9 raised, 3 more only supported
+    assert dict(gp.by_kind) == {"concern": 9, "idea": 1}
+    assert gp.contributions == 8 + 3  # the one who raised 5 items counts 3 times (the cap)
+    assert counts.theme("care-integration").people == 8
+    assert counts.participants == 9 + 3 + 3 + 13 + 8
+    assert (counts.contributors, counts.supporters) == (9 + 3 + 13 + 8, 4)
 
 
 def test_single_day_periods_include_the_whole_day(db: Session, october: dict[str, Any]) -> None:
-    first_day = count_people(db, Period(date(2026, 10, 1), date(2026, 10, 1)))
-    last_day = count_people(db, Period(date(2026, 10, 31), date(2026, 10, 31)))
-    first_of_november = count_people(db, Period(date(2026, 11, 1), date(2026, 11, 1)))
+    first_day = count_raw(db, Period(date(2026, 10, 1), date(2026, 10, 1)), DEFAULT_RULE)
+    last_day = count_raw(db, Period(date(2026, 10, 31), date(2026, 10, 31)), DEFAULT_RULE)
+    first_of_november = count_raw(db, Period(date(2026, 11, 1), date(2026, 11, 1)), DEFAULT_RULE)
 
-    assert first_day.by_theme["gp-access"] == 1
-    assert last_day.by_theme["gp-access"] == 1
-    assert first_of_november.by_theme["gp-access"] == 1
+    assert first_day.theme("gp-access").people == 1
+    assert last_day.theme("gp-access").people == 1
+    assert first_of_november.theme("gp-access").people == 1
 
 
 def test_summary_cells_are_suppressed_and_rounded(db: Session, october: dict[str, Any]) -> None:
@@ -110,6 +112,7 @@ def test_summary_cells_are_suppressed_and_rounded(db: Session, october: dict[str
         "people": cell(10),  # 12 → 10
         "contributors": cell(10),  # 9 → 10
         "supporters": SUPPRESSED,  # 4
+        "contributions": cell(10),  # 11 (capped) → 10
         "by_kind": {
             "idea": SUPPRESSED,  # 1 person with 4 ideas
             "concern": cell(10),
@@ -118,6 +121,7 @@ def test_summary_cells_are_suppressed_and_rounded(db: Session, october: dict[str
         },
     }
     assert themes["dentistry"]["contributors"] == SUPPRESSED
+    assert themes["dentistry"]["contributions"] == SUPPRESSED  # fewer than 8 contributors
     assert themes["dentistry"]["people"] == SUPPRESSED
     assert themes["dentistry"]["by_kind"]["question"] == SUPPRESSED
     assert themes["mental-health"]["people"] == cell(15)
@@ -128,6 +132,7 @@ def test_summary_cells_are_suppressed_and_rounded(db: Session, october: dict[str
         "people": cell(0),
         "contributors": cell(0),
         "supporters": cell(0),
+        "contributions": cell(0),
         "by_kind": {kind: cell(0) for kind in ("idea", "concern", "question", "experience")},
     }
     assert body["participation"] == {
@@ -135,19 +140,24 @@ def test_summary_cells_are_suppressed_and_rounded(db: Session, october: dict[str
         "contributors": cell(35),  # 33
         "supporters": SUPPRESSED,  # 4
     }
+    # Nobody answered "about you": everyone is not-stated, so no table may be published.
+    assert body["breakdowns"]["all"]["age_band"] == {"withheld": True}
+    assert body["breakdowns"]["dentistry"]["disability"] == {"withheld": True}
 
 
-def test_summary_has_every_national_theme_in_code_order_and_passes_the_aggregators_checks(
+def test_summary_has_every_national_theme_in_order_and_passes_the_aggregators_checks(
     db: Session, october: dict[str, Any]
 ) -> None:
     body = build_summary(db, OCTOBER)
 
     codes = [row["code"] for row in body["themes"]]
-    assert codes == sorted(load_taxonomy("national/1").codes)
+    assert codes == list(load_taxonomy("national/1").codes)  # the taxonomy's order
+    assert sorted(body["breakdowns"]) == sorted(["all", *codes])
     assert body["taxonomy"] == "national/1"
     assert body["disclosure"] == DEFAULT_RULE.as_json()
+    assert body["methods"]["themes"] == "sdc-count"
     validate_body("summary/1", body)
-    check_cells(body)
+    check_release(body)
 
 
 def test_an_empty_period_gives_zeros_not_suppressions(db: Session) -> None:
@@ -162,5 +172,5 @@ def test_building_a_summary_loads_no_rows_into_python(db: Session, october: dict
 
     build_summary(db, OCTOBER)
 
-    assert len(db.identity_map) == 0
-    assert not any(isinstance(obj, Participant) for obj in db)
+    assert not any(isinstance(obj, Participant | Contribution | Support) for obj in db)
+    assert all(isinstance(obj, StoredRelease) for obj in db.identity_map.values())

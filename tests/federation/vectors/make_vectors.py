@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from federation import errors
 from federation.canonical import canonical_json
-from federation.disclosure import DEFAULT_RULE, protect_count
+from federation.disclosure import CHARACTERISTICS, DEFAULT_RULE, RawCounts, ThemeCounts, protect
 from federation.envelope import (
     MAX_ENVELOPE_BYTES,
     PAYLOAD_TYPE,
@@ -55,41 +55,54 @@ def test_key(name: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+def _share(total: int, codes: tuple[str, ...], salt: int) -> dict[str, int]:
+    """`total` people shared among categories by a fixed formula (every person in one)."""
+    weights = [((salt + 3) * (position + 5)) % 7 for position in range(len(codes))]
+    if not any(weights):
+        weights[-1] = 1
+    shares = [total * weight // sum(weights) for weight in weights]
+    shares[weights.index(max(weights))] += total - sum(shares)
+    return dict(zip(codes, shares, strict=True))
+
+
 def summary_body(month_offset: int) -> dict[str, Any]:
     """A valid summary/1 body from fixed raw counts, protected by the default rule."""
     codes = load_taxonomy(CURRENT_VERSION).codes
-    themes = []
+    themes = {}
     for index, code in enumerate(codes):
         raw = (index * 37 + month_offset * 11) % 97  # fixed and varied
         if index % 9 == 8:
             raw = 0  # a theme nobody raised: 0 stays 0
         elif index % 7 == 6:
             raw = 2 + month_offset  # a handful of people: suppressed
-        contributors = raw
-        supporters = (raw * 3) // 2
-        by_kind = {
-            kind: protect_count((raw * (position + 1)) // 4).as_json()
-            for position, kind in enumerate(("idea", "concern", "question", "experience"))
-        }
-        themes.append(
-            {
-                "code": code,
-                "people": protect_count(contributors + supporters // 2).as_json(),
-                "contributors": protect_count(contributors).as_json(),
-                "supporters": protect_count(supporters).as_json(),
-                "by_kind": by_kind,
-            }
+        contributors = (raw * 2) // 3 + (1 if raw else 0)
+        themes[code] = ThemeCounts(
+            people=raw,
+            contributors=contributors,
+            supporters=raw - contributors // 2,
+            contributions=contributors * 2,
+            by_kind={
+                kind: (contributors * (position + 1)) // 4
+                for position, kind in enumerate(("idea", "concern", "question", "experience"))
+            },
         )
-    return {
-        "taxonomy": CURRENT_VERSION,
-        "disclosure": DEFAULT_RULE.as_json(),
-        "participation": {
-            "participants": protect_count(1234 + month_offset).as_json(),
-            "contributors": protect_count(812 + month_offset).as_json(),
-            "supporters": protect_count(655 + month_offset).as_json(),
-        },
-        "themes": themes,
+    participants = 1234 + month_offset
+    margins = {"all": participants, **{code: counts.people for code, counts in themes.items()}}
+    breakdowns = {
+        scope: {
+            name: _share(margin, characteristic.codes, salt + len(name))
+            for name, characteristic in CHARACTERISTICS.items()
+        }
+        for salt, (scope, margin) in enumerate(margins.items())
     }
+    raw_counts = RawCounts(
+        participants=participants,
+        contributors=812 + month_offset,
+        supporters=655 + month_offset,
+        themes=themes,
+        breakdowns=breakdowns,
+    )
+    return protect(raw_counts, DEFAULT_RULE).body
 
 
 def statement(seq: int, prev: str | None, **changes: Any) -> dict[str, Any]:

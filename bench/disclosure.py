@@ -1,0 +1,118 @@
+"""What does the disclosure-control engine cost on a big hub, next to the SQL aggregates?
+
+Builds a hub database with 1,000,000 contributions and 1,000,000 "me too"
+supports by 333,333 people (bench/summary.py's loader, which gives
+most people "about you" answers), then, for one month and for the whole year, times:
+
+- the SQL aggregates alone: `count_raw`, every COUNT(DISTINCT …) the release
+  needs, including all five one-way breakdowns for the hub and for each of the
+  26 national themes;
+- the engine alone: `protect` on those counts (suppression, rounding,
+  breakdown thresholds, complementary suppression checked by the attacker's
+  solver, the schema and invariant checks), without and with differential
+  privacy (OpenDP's geometric mechanism on every cell);
+- both together, as a push runs them, and the ratio to the SQL alone.
+
+Usage: python bench/disclosure.py [--rows 1000000] [--database-url URL] [--repeat 3]
+(default: a SQLite file in a temporary folder; pass a PostgreSQL URL to an
+empty database to measure PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from summary import MONTH, YEAR, best_of, populate  # bench/summary.py's loader
+
+from federation.disclosure import DEFAULT_RULE, DisclosureRule
+from federation.disclosure.dp import PrivacySpec, cell_count, sensitivity
+from federation.disclosure.engine import protect
+from federation.disclosure.ledger import budget_block, new_entry
+from federation.disclosure.solver import hidden_cells
+from hub.db import MIGRATIONS
+from hub.summary.services import count_raw
+from hubnet.db import make_engine, upgrade_database
+
+
+def private_spec(rule: DisclosureRule) -> PrivacySpec:
+    """ε = 1 per release, three themes per person, with a one-entry budget ledger."""
+    spec = PrivacySpec(epsilon=Decimal("1"), max_themes_per_person=3)
+    bound = sensitivity(rule, spec)
+    entry = new_entry(
+        None,
+        created="2026-01-01T00:00:00Z",
+        year=2026,
+        release="2025-01-01/2025-12-31",
+        epsilon=spec.epsilon,
+        mechanism="geometric",
+        sensitivity=bound,
+        cells=cell_count(),
+    )
+    return replace(spec, budget=budget_block([entry], 2026, Decimal("12"), bound))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rule = DEFAULT_RULE
+    private = private_spec(rule)
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database_url or f"sqlite:///{Path(folder) / 'bench-hub.sqlite3'}"
+        upgrade_database(url, MIGRATIONS)
+        engine = make_engine(url)
+        print(
+            f"database: {engine.url.render_as_string(hide_password=True)} ({engine.dialect.name})"
+        )
+        with Session(engine) as session:
+            started = time.perf_counter()
+            populate(session, args.rows)
+            print(
+                f"loaded {args.rows:,} contributions and {args.rows:,} supports by "
+                f"{max(args.rows // 3, 10):,} people with 'about you' answers "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
+            header = (
+                f"\n{'period':<22} {'SQL aggregates':>15} {'engine':>10} {'engine+DP':>10} "
+                f"{'SQL+engine':>11} {'ratio':>7}"
+            )
+            print(header)
+            for label, period in [("one month (2025-06)", MONTH), ("whole year (2025)", YEAR)]:
+                raw = count_raw(session, period, rule)  # warm the database's cache
+                sql = best_of(args.repeat, lambda p=period: count_raw(session, p, rule))
+                engine_only = best_of(args.repeat, lambda r=raw: protect(r, rule))
+                dp_raw = count_raw(session, period, rule, max_themes_per_person=3)
+                with_dp = best_of(args.repeat, lambda r=dp_raw: protect(r, rule, privacy=private))
+                both = best_of(
+                    args.repeat, lambda p=period: protect(count_raw(session, p, rule), rule)
+                )
+                print(
+                    f"{label:<22} {sql:>13.3f} s {engine_only:>8.3f} s {with_dp:>8.3f} s "
+                    f"{both:>9.3f} s {both / sql:>6.2f}x"
+                )
+                release = protect(raw, rule)
+                suppressed = sum(1 for d in release.decisions if d.suppressed)
+                hidden = hidden_cells(release.body)
+                print(
+                    f"{'':<22} {len(release.decisions):,} decisions, {suppressed:,} suppressed, "
+                    f"{len(hidden):,} hidden breakdown cells checked by the solver"
+                )
+        engine.dispose()
+    print(f"\n(times are the best of {args.repeat} runs; ratio = (SQL + engine) / SQL alone)")
+
+
+if __name__ == "__main__":
+    main()

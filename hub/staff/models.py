@@ -1,0 +1,83 @@
+"""Staff accounts, their signed-in sessions, and the append-only log of what staff did.
+
+Staff are the council's moderators, facilitators, responders and admins. Each
+sign-in is a row in `staff_sessions` (the browser's signed cookie only holds a
+random token whose hash is stored here), so signing out, disabling an account
+or a session reaching its age limit ends it on the server, not just in the
+browser. `staff_actions` is written by `hub.staff.audit.record_action` and is
+never updated or deleted by the hub: it is how a council answers "who
+approved this quote, and when?".
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.db import Base, UTCDateTime, utcnow, value_enum
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do; `admin` may do everything."""
+
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    FACILITATOR = "facilitator"
+    RESPONDER = "responder"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(value_enum(Role, "staff_role"))
+    password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, PHC string format
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    def may(self, *roles: str) -> bool:
+        """True if this person holds one of `roles` (any role when none given; admin always)."""
+        if not self.active:
+            return False
+        return not roles or self.role is Role.ADMIN or self.role.value in roles
+
+
+class StaffSession(Base):
+    """One sign-in. The cookie holds the token; only its SHA-256 is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    staff: Mapped[StaffUser] = relationship(lazy="joined")
+
+
+class StaffAction(Base):
+    """One thing a staff member did (or tried: a failed sign-in), in order. Append-only.
+
+    `staff_id` is empty for actions no signed-in person took: a failed sign-in
+    to an unknown address, or an account made with `hubnet hub staff add`.
+    """
+
+    __tablename__ = "staff_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id"), index=True, default=None
+    )
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    staff: Mapped[StaffUser | None] = relationship(lazy="joined")
