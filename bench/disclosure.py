@@ -20,28 +20,21 @@ empty database to measure PostgreSQL).
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
-import time
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from summary import MONTH, YEAR, best_of, populate  # bench/summary.py's loader
+from summary import MONTH, YEAR, arguments, best_of, loaded_hub  # bench/summary.py's loader
 
 from federation.disclosure import DEFAULT_RULE, DisclosureRule
 from federation.disclosure.dp import PrivacySpec, cell_count, sensitivity
 from federation.disclosure.engine import protect
 from federation.disclosure.ledger import budget_block, new_entry
 from federation.disclosure.solver import hidden_cells
-from hub.db import MIGRATIONS
 from hub.summary.services import count_raw
-from hubnet.db import make_engine, upgrade_database
 
 
 def private_spec(rule: DisclosureRule) -> PrivacySpec:
@@ -62,55 +55,33 @@ def private_spec(rule: DisclosureRule) -> PrivacySpec:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--database-url")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     rule = DEFAULT_RULE
     private = private_spec(rule)
-
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{Path(folder) / 'bench-hub.sqlite3'}"
-        upgrade_database(url, MIGRATIONS)
-        engine = make_engine(url)
-        print(
-            f"database: {engine.url.render_as_string(hide_password=True)} ({engine.dialect.name})"
+    with loaded_hub(args.rows, args.database_url) as session:
+        header = (
+            f"\n{'period':<22} {'SQL aggregates':>15} {'engine':>10} {'engine+DP':>10} "
+            f"{'SQL+engine':>11} {'ratio':>7}"
         )
-        with Session(engine) as session:
-            started = time.perf_counter()
-            populate(session, args.rows)
+        print(header)
+        for label, period in [("one month (2025-06)", MONTH), ("whole year (2025)", YEAR)]:
+            raw = count_raw(session, period, rule)  # warm the database's cache
+            sql = best_of(args.repeat, lambda p=period: count_raw(session, p, rule))
+            engine_only = best_of(args.repeat, lambda r=raw: protect(r, rule))
+            dp_raw = count_raw(session, period, rule, max_themes_per_person=3)
+            with_dp = best_of(args.repeat, lambda r=dp_raw: protect(r, rule, privacy=private))
+            both = best_of(args.repeat, lambda p=period: protect(count_raw(session, p, rule), rule))
             print(
-                f"loaded {args.rows:,} contributions and {args.rows:,} supports by "
-                f"{max(args.rows // 3, 10):,} people with 'about you' answers "
-                f"in {time.perf_counter() - started:.1f} s"
+                f"{label:<22} {sql:>13.3f} s {engine_only:>8.3f} s {with_dp:>8.3f} s "
+                f"{both:>9.3f} s {both / sql:>6.2f}x"
             )
-            header = (
-                f"\n{'period':<22} {'SQL aggregates':>15} {'engine':>10} {'engine+DP':>10} "
-                f"{'SQL+engine':>11} {'ratio':>7}"
+            release = protect(raw, rule)
+            suppressed = sum(1 for d in release.decisions if d.suppressed)
+            hidden = hidden_cells(release.body)
+            print(
+                f"{'':<22} {len(release.decisions):,} decisions, {suppressed:,} suppressed, "
+                f"{len(hidden):,} hidden breakdown cells checked by the solver"
             )
-            print(header)
-            for label, period in [("one month (2025-06)", MONTH), ("whole year (2025)", YEAR)]:
-                raw = count_raw(session, period, rule)  # warm the database's cache
-                sql = best_of(args.repeat, lambda p=period: count_raw(session, p, rule))
-                engine_only = best_of(args.repeat, lambda r=raw: protect(r, rule))
-                dp_raw = count_raw(session, period, rule, max_themes_per_person=3)
-                with_dp = best_of(args.repeat, lambda r=dp_raw: protect(r, rule, privacy=private))
-                both = best_of(
-                    args.repeat, lambda p=period: protect(count_raw(session, p, rule), rule)
-                )
-                print(
-                    f"{label:<22} {sql:>13.3f} s {engine_only:>8.3f} s {with_dp:>8.3f} s "
-                    f"{both:>9.3f} s {both / sql:>6.2f}x"
-                )
-                release = protect(raw, rule)
-                suppressed = sum(1 for d in release.decisions if d.suppressed)
-                hidden = hidden_cells(release.body)
-                print(
-                    f"{'':<22} {len(release.decisions):,} decisions, {suppressed:,} suppressed, "
-                    f"{len(hidden):,} hidden breakdown cells checked by the solver"
-                )
-        engine.dispose()
     print(f"\n(times are the best of {args.repeat} runs; ratio = (SQL + engine) / SQL alone)")
 
 

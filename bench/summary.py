@@ -28,7 +28,8 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -180,15 +181,20 @@ def raw_group_bys(session: Session, period: Period) -> None:
         session.execute(query, {"start": start, "end": end}).all()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.Namespace:
+    """--rows, --database-url and --repeat, as both hub benchmarks take them."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--database-url")
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+@contextmanager
+def loaded_hub(rows: int, database_url: str | None) -> Iterator[Session]:
+    """A migrated hub database (a temporary SQLite file by default) filled by `populate`."""
     with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{Path(folder) / 'bench-hub.sqlite3'}"
+        url = database_url or f"sqlite:///{Path(folder) / 'bench-hub.sqlite3'}"
         upgrade_database(url, MIGRATIONS)
         engine = make_engine(url)
         print(
@@ -196,22 +202,29 @@ def main() -> None:
         )
         with Session(engine) as session:
             started = time.perf_counter()
-            populate(session, args.rows)
+            populate(session, rows)
             print(
-                f"loaded {args.rows:,} contributions and {args.rows:,} supports by "
-                f"{max(args.rows // 3, 10):,} people in {time.perf_counter() - started:.1f} s"
+                f"loaded {rows:,} contributions and {rows:,} supports by "
+                f"{max(rows // 3, 10):,} people (most with 'about you' answers) "
+                f"in {time.perf_counter() - started:.1f} s"
             )
-            print(f"\n{'period':<24} {'count_raw':>14} {'raw GROUP BYs':>14} {'ratio':>7}")
-            for label, period in [("one month (2025-06)", MONTH), ("whole year (2025)", YEAR)]:
-                count_raw(session, period, DEFAULT_RULE)  # warm the database's cache for both
-                raw = best_of(args.repeat, lambda p=period: raw_group_bys(session, p))
-                full = best_of(args.repeat, lambda p=period: count_raw(session, p, DEFAULT_RULE))
-                print(f"{label:<24} {full:>12.3f} s {raw:>12.3f} s {full / raw:>6.2f}x")
-            tracemalloc.start()
-            count_raw(session, YEAR, DEFAULT_RULE)
-            _current, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
+            yield session
         engine.dispose()
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    with loaded_hub(args.rows, args.database_url) as session:
+        print(f"\n{'period':<24} {'count_raw':>14} {'raw GROUP BYs':>14} {'ratio':>7}")
+        for label, period in [("one month (2025-06)", MONTH), ("whole year (2025)", YEAR)]:
+            count_raw(session, period, DEFAULT_RULE)  # warm the database's cache for both
+            raw = best_of(args.repeat, lambda p=period: raw_group_bys(session, p))
+            full = best_of(args.repeat, lambda p=period: count_raw(session, p, DEFAULT_RULE))
+            print(f"{label:<24} {full:>12.3f} s {raw:>12.3f} s {full / raw:>6.2f}x")
+        tracemalloc.start()
+        count_raw(session, YEAR, DEFAULT_RULE)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     print(f"\npeak Python memory in count_raw (whole year): {peak / 1024:.0f} KiB (tracemalloc)")
     print(
         "peak resident memory of this process (including loading the data): "
