@@ -58,7 +58,7 @@ true contributor count (quotes are not differentially private, and say so).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +189,10 @@ def _people(count: int) -> str:
     return "1 person" if count == 1 else f"{count} people"
 
 
+def _items(count: int) -> str:
+    return "1 item" if count == 1 else f"{count} items"
+
+
 @dataclass
 class _Draft:
     """One breakdown cell while the engine decides it."""
@@ -219,26 +223,29 @@ class _Release:
     def noisy(self) -> bool:
         return self.privacy is not None
 
-    def count(self, path: str, true: int, used: int) -> dict[str, Any]:
+    def count(
+        self, path: str, true: int, used: int, what: Callable[[int], str] = _people
+    ) -> dict[str, Any]:
+        """One count cell; `what` names the unit in the preview's note (people, or items)."""
         rule = self.rule
         cell = protect_count(used, rule)
         small = f"counts of 1–{rule.k - 1} are suppressed"
         if self.noisy:
             if cell.suppressed:
-                reason, note = "small-count", f"{_people(true)}; after noise, {small}"
+                reason, note = "small-count", f"{what(true)}; after noise, {small}"
             else:
                 reason = "noise-added"
                 note = (
-                    f"{_people(true)}: noise added (geometric, ε {self.epsilon}), clamped at 0 "
+                    f"{what(true)}: noise added (geometric, ε {self.epsilon}), clamped at 0 "
                     f"and rounded to the nearest {rule.rounding_base}: {cell.value}"
                 )
         elif true == 0:
-            reason, note = "zero", "0 people: 0 is published as it is"
+            reason, note = "zero", f"{what(0)}: 0 is published as it is"
         elif cell.suppressed:
-            reason, note = "small-count", f"{_people(true)}: {small}"
+            reason, note = "small-count", f"{what(true)}: {small}"
         else:
             reason = "rounded"
-            note = f"{_people(true)}: rounded to the nearest {rule.rounding_base}, {cell.value}"
+            note = f"{what(true)}: rounded to the nearest {rule.rounding_base}, {cell.value}"
         self.decisions.append(Decision(path, true, cell.value, cell.suppressed, reason, note))
         return cell.as_json()
 
@@ -257,7 +264,7 @@ class _Release:
                 Decision(path, true.contributions, None, True, "few-contributors", note)
             )
             return {"value": None, "suppressed": True}
-        return self.count(path, true.contributions, used.contributions)
+        return self.count(path, true.contributions, used.contributions, _items)
 
     def theme_row(self, code: str) -> dict[str, Any]:
         true, used = self.raw.theme(code), self.counts.theme(code)
