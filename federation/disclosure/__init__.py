@@ -22,7 +22,13 @@ from federation.disclosure.engine import (
     table_spec,
 )
 from federation.disclosure.invariants import check_cells, check_release
-from federation.disclosure.rules import DEFAULT_RULE, Cell, DisclosureRule, protect_count
+from federation.disclosure.rules import (
+    DEFAULT_RULE,
+    Cell,
+    DisclosureRule,
+    percentage,
+    protect_count,
+)
 from federation.disclosure.tables import Quote, RawCounts, ThemeCounts
 
 __all__ = [
@@ -42,6 +48,7 @@ __all__ = [
     "ThemeCounts",
     "check_cells",
     "check_release",
+    "percentage",
     "protect",
     "protect_count",
     "table_spec",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from federation.errors import DisclosureViolation
@@ -116,6 +117,21 @@ class Cell:
             return (1, DEFAULT_K - 1)
         assert self.value is not None
         return (self.value, self.value)
+
+
+def percentage(numerator: Mapping[str, Any], denominator: Mapping[str, Any]) -> Decimal | None:
+    """A share as a percentage (one decimal place) of two PUBLISHED cells, or None.
+
+    Only ever from published, rounded values (never true counts), and none
+    where the numerator or denominator is suppressed or the denominator is 0:
+    a percentage of a suppressed count would undo the suppression.
+    """
+    top, bottom = numerator.get("value"), denominator.get("value")
+    if numerator.get("suppressed") or denominator.get("suppressed"):
+        return None
+    if not isinstance(top, int) or not isinstance(bottom, int) or bottom <= 0:
+        return None
+    return (Decimal(100) * top / bottom).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def protect_count(count: int, rule: DisclosureRule = DEFAULT_RULE) -> Cell:

@@ -201,3 +201,22 @@ def test_a_looser_or_missing_declared_rule_is_refused(
     with pytest.raises(DisclosureViolation) as caught:
         check_cells(body)
     assert caught.value.field == "body.disclosure"
+
+
+def test_percentages_come_only_from_published_rounded_cells() -> None:
+    """ "Percentages from rounded values only; none where the numerator is suppressed"."""
+    from decimal import Decimal
+
+    from federation.disclosure import percentage
+
+    def cell(value: int | None) -> dict[str, object]:
+        return {"value": value, "suppressed": value is None}
+
+    assert percentage(cell(15), cell(40)) == Decimal("37.5")
+    assert percentage(cell(10), cell(30)) == Decimal("33.3")
+    assert percentage(cell(0), cell(30)) == Decimal("0.0")
+    assert percentage(cell(None), cell(30)) is None  # suppressed numerator
+    assert percentage(cell(10), cell(None)) is None  # suppressed denominator
+    assert percentage(cell(0), cell(0)) is None  # no share of nobody
+    # A true count never reaches it: the engine's published 10 for a true 12 gives 10/30.
+    assert percentage(protect_count(12).as_json(), protect_count(30).as_json()) == Decimal("33.3")
