@@ -306,13 +306,34 @@ OFFLINE_SCRIPT = textwrap.dedent(
     check_release(release.body)
     assert release.body["quotes"] == [{"theme": "gp-access", "text": quote.text}]
     assert hidden_cells(release.body)
+
+    # The differential-privacy path (OpenDP's native library) and the quote scrub, offline too.
+    from decimal import Decimal
+
+    from federation.disclosure import DEFAULT_RULE
+    from federation.disclosure.dp import PrivacySpec, cell_count, sensitivity
+    from federation.disclosure.ledger import budget_block, new_entry
+    from federation.disclosure.scrub import scrub
+
+    spec = PrivacySpec(Decimal("1"))
+    bound = sensitivity(DEFAULT_RULE, spec)
+    entry = new_entry(
+        None, created="2026-11-01T00:00:00Z", year=2026, release="2026-10-01/2026-10-31",
+        epsilon=spec.epsilon, mechanism="geometric", sensitivity=bound, cells=cell_count(),
+    )
+    budget = budget_block([entry], 2026, Decimal("12"), bound)
+    noisy = protect(raw, privacy=PrivacySpec(Decimal("1"), budget=budget))
+    check_release(noisy.body)
+    assert noisy.body["disclosure"]["mechanism"] == "geometric"
+    scrubbed = scrub("NHS 943 476 5919, Dr Patel", names=["Patel"]).text
+    assert scrubbed == "NHS [NHS number], Dr [name]", scrubbed
     print("offline ok")
     """
 )
 
 
 def test_10_the_engine_runs_with_sockets_blocked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run protect (with a quote, so the scrub runs too), the solver and the invariants offline.
+    """Run protect (with a quote, and with DP), the scrub, the solver and the invariants offline.
 
     Preferred: a subprocess in a new network namespace (`unshare --net`, needs
     root), where no socket can reach anything. Otherwise, in this process with
