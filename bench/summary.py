@@ -181,12 +181,16 @@ def raw_group_bys(session: Session, period: Period) -> None:
         session.execute(query, {"start": start, "end": end}).all()
 
 
-def arguments(doc: str) -> argparse.Namespace:
+def arguments(doc: str, *, year_repeat: bool = False) -> argparse.Namespace:
     """--rows, --database-url and --repeat, as both hub benchmarks take them."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--database-url")
     parser.add_argument("--repeat", type=int, default=3)
+    if year_repeat:
+        parser.add_argument(
+            "--year-repeat", type=int, default=1, help="runs of the whole year's SQL (slow)"
+        )
     return parser.parse_args()
 
 
