@@ -154,7 +154,6 @@ def released_body(
 ) -> dict[str, Any]:
     """What a hub's engine publishes for these true counts (with DP when `epsilon` is given)."""
     from federation.disclosure.engine import protect
-
     from federation.disclosure.tables import Quote
 
     privacy = None
