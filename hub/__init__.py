@@ -23,7 +23,20 @@ from typing import Any
 
 from flask import Config, Flask
 
-from hub import audit, csrf, gather, quotes, staff, summary, themes
+from hub import (
+    audit,
+    csrf,
+    gather,
+    limits,
+    mail,
+    moderation,
+    quotes,
+    residents,
+    security,
+    staff,
+    summary,
+    themes,
+)
 from hub.db import MIGRATIONS
 from hubnet.config import load_config
 from hubnet.db import init_database
@@ -64,6 +77,11 @@ DEFAULTS: dict[str, Any] = {
     "DP_EPSILON": None,  # ε each release spends, e.g. "1" (a decimal string)
     "DP_YEARLY_CAP": "12",  # ε all releases made in one calendar year may spend together
     "DP_MAX_THEMES_PER_PERSON": 3,  # with DP, a person counts in their first 3 themes a period
+    # -- branding and public pages (issue 5, design) --
+    # -- gather: moderation, comments, reports (issue 5, gather) --
+    # -- residents: private links, accounts, follows, email (issue 5, residents) --
+    # -- staff tools: moderation queue, TOTP, users (issue 5, staff) --
+    # -- security: headers, rate limits (issue 5, security) --
 }
 
 
@@ -103,6 +121,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     init_database(app, MIGRATIONS, fix=migrate_hint(app.config["INSTANCE_PATH"]))
     register_api_errors(app)
+    security.init_app(app)
+    limits.init_app(app)
     csrf.init_app(app)
     themes.init_app(app)
     gather.init_app(app)
@@ -110,6 +130,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     staff.init_app(app)
     quotes.init_app(app)
     summary.init_app(app)
+    mail.init_app(app)
+    residents.init_app(app)
+    moderation.init_app(app)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # tidy HTML from templates
 
     @app.template_filter("b64")

@@ -6,7 +6,7 @@ leave, with a decision per cell for the release preview: small counts
 suppressed, others rounded, one-way breakdowns with complementary suppression
 proved by an exact attacker (`solver`), consented quotes from large themes,
 and optionally geometric noise (`dp`). `invariants.check_release` is the
-aggregator's re-check on receipt (`check_cells` is its older name).
+aggregator's re-check on receipt (`check_cells` skips re-validating the schema).
 `protect_count` is the single-count rule on its own.
 """
 
