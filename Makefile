@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hubnet-installed
 
-.PHONY: demo test lint format bench clean help chromium
+.PHONY: demo test lint format bench clean help chromium assets
 
 help:
 	@echo "make demo              run an aggregator and three hubs on this machine (Ctrl-C stops)"
@@ -14,6 +14,7 @@ help:
 	@echo "make test              run the test suite (SQLite; set HUBNET_TEST_DATABASE_URL for PostgreSQL)"
 	@echo "make lint              ruff and mypy --strict on federation/"
 	@echo "make bench             run the benchmarks under bench/"
+	@echo "make assets            refresh the NHS.UK frontend vendored under hub/static/nhsuk/ (needs npm)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hubnet needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -52,6 +53,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/summary.py
+
+# The NHS.UK frontend (CSS, JS, icons) is vendored and committed; this refreshes it from npm.
+assets:
+	tools/assets.sh
 
 clean:
 	rm -rf var/demo .pytest_cache .ruff_cache .mypy_cache

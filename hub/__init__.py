@@ -30,6 +30,7 @@ from hub import (
     limits,
     mail,
     moderation,
+    pages,
     quotes,
     residents,
     security,
@@ -60,7 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_CAP_SECONDS": 3600.0,  # … never longer than this
     "RETRY_ATTEMPTS_PER_RUN": 5,  # tries per push / outbox send before waiting for the next run
     "SESSION_COOKIE_NAME": "hub_session",
-    "SESSION_COOKIE_SECURE": False,  # production sets true (served over HTTPS)
+    # Cookies only over HTTPS (hub/security.py); a hub served over http://127.0.0.1 sets false.
+    "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_SAMESITE": "Lax",  # a cross-site POST carries no session (see hub/csrf.py)
     "PERMANENT_SESSION_LIFETIME": timedelta(days=365),
     "MAX_CONTENT_LENGTH": 64 * 1024,  # the longest contribution is 5,000 characters
@@ -78,10 +80,56 @@ DEFAULTS: dict[str, Any] = {
     "DP_YEARLY_CAP": "12",  # ε all releases made in one calendar year may spend together
     "DP_MAX_THEMES_PER_PERSON": 3,  # with DP, a person counts in their first 3 themes a period
     # -- branding and public pages (issue 5, design) --
+    "HUB_ORGANISATION": None,  # who runs the hub, e.g. "Leeds City Council": header and footer
+    "HUB_CONTACT_EMAIL": None,  # where people write about the hub (footer, accessibility statement)
+    "HUB_LOGO": None,  # the organisation's logo, a PNG/SVG/JPEG in the instance folder (header)
+    # The NHS logo is for NHS organisations only (NHS identity guidelines); a council is not one,
+    # so it is off. An NHS body running a hub with the right to the logo may set this true.
+    "HUB_NHS_LOGO": False,
+    # The accessibility statement (/accessibility, GOV.UK model): the dates it was prepared and
+    # last reviewed, and who last tested the hub's pages and when ("12 March 2027 by …").
+    "ACCESSIBILITY_STATEMENT_PREPARED": None,
+    "ACCESSIBILITY_STATEMENT_REVIEWED": None,
+    "ACCESSIBILITY_LAST_TESTED": None,
+    "ACCESSIBILITY_COMPLIANCE": "partially",  # "fully", "partially" or "not" (WCAG 2.2 AA)
     # -- gather: moderation, comments, reports (issue 5, gather) --
+    # "pre": new items and comments wait for a moderator; "post": on show at once, reports hide.
+    "MODERATION": "pre",
+    "REPORTS_TO_HIDE": 3,  # this many people's reports hide an item or comment until reviewed
     # -- residents: private links, accounts, follows, email (issue 5, residents) --
+    "ACCOUNT_SESSION_DAYS": 30,  # a resident's sign-in ends on the server after this long
+    "CONFIRM_LINK_DAYS": 7,  # an emailed "confirm your email address" link works this long
+    "RESET_LINK_MINUTES": 60,  # an emailed "choose a new password" link works this long
+    "PUBLIC_URL": None,  # the hub's address as people reach it, for links in emails
+    "SMTP_HOST": None,  # None: emails stay queued (`hubnet hub mail list`) and nothing is sent
+    "SMTP_PORT": 587,  # 587 with STARTTLS is the norm; a local sink listens on e.g. 8025
+    "SMTP_STARTTLS": True,  # upgrade the connection to TLS before logging in (false: local sink)
+    "SMTP_USERNAME": None,  # log in to the SMTP server when set
+    "SMTP_PASSWORD": None,
+    "MAIL_FROM": None,  # e.g. "Leeds hub <hub@leeds.example>"; None: no-reply@PUBLIC_URL's host
+    "MAIL_RETRY_BASE_SECONDS": 60.0,  # wait after a failed send, doubling each time …
+    "MAIL_RETRY_CAP_SECONDS": 6 * 3600.0,  # … never longer than this
+    "MAIL_MAX_ATTEMPTS": 10,  # then the email is given up on (and listed as failed)
+    "MAIL_KEEP_DAYS": 30,  # sent (and given-up) emails are deleted after this long
     # -- staff tools: moderation queue, TOTP, users (issue 5, staff) --
+    "STAFF_PASSWORD_LINK_HOURS": 72,  # a new member of staff's set-password link works this long
+    # The name an authenticator app shows beside a staff member's codes; None: HUB_NAME.
+    # (TOTP secrets are stored encrypted with a key derived from SECRET_KEY: after changing
+    # SECRET_KEY codes fail until each person's two-step sign-in is reset, by an admin on
+    # /staff/users or with `hubnet hub staff reset-totp`.)
+    "STAFF_TOTP_ISSUER": None,
     # -- security: headers, rate limits (issue 5, security) --
+    "PROXY_COUNT": 0,  # proxies in front setting X-Forwarded-For/-Proto (nginx alone: 1)
+    "RATE_LIMITS_ENABLED": True,  # false turns every limit below off (tests that hammer a form)
+    "RATE_LIMIT_STORAGE_URI": "memory://",  # per gunicorn worker; redis://… for one shared count
+    # Per client address (Flask-Limiter syntax, "N per minute|hour|day"); 429 past it.
+    "RATE_LIMIT_RAISE": "10 per hour",  # contributions stored (form or API)
+    "RATE_LIMIT_SUPPORT": "60 per hour",  # "me too"s stored
+    "RATE_LIMIT_COMMENT": "20 per hour",  # comments stored
+    "RATE_LIMIT_REPORT": "20 per hour",  # reports stored
+    "RATE_LIMIT_LOGIN": "10 per 15 minutes",  # failed sign-ins (staff or resident)
+    "RATE_LIMIT_LOGIN_PER_EMAIL": "20 per hour",  # failed sign-ins to one email, from anywhere
+    "RATE_LIMIT_ACCOUNT": "10 per hour",  # register, password reset, other account forms
 }
 
 
@@ -133,6 +181,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     residents.init_app(app)
     moderation.init_app(app)
+    pages.init_app(app)  # branding, navigation, /accessibility (hub/pages.py)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # tidy HTML from templates
 
     @app.template_filter("b64")

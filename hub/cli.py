@@ -21,8 +21,10 @@ from federation.keys import (
 from hub import instance_config
 from hub.audit.cli import alarms_group, audit_command, witness_command
 from hub.db import MIGRATIONS
+from hub.gather.cli import wards_group
 from hub.instance import instance_option, load_app
 from hub.keys.cli import rotate_key_command
+from hub.mail.cli import mail_group
 from hub.outbox.cli import outbox_group, push_command
 from hub.privacy.cli import privacy_group
 from hub.staff.cli import staff_group
@@ -215,6 +217,7 @@ def serve_command(instance: Path, host: str, port: int, workers: int) -> None:
 
 
 hub_group.add_command(themes_group)
+hub_group.add_command(wards_group)
 hub_group.add_command(summary_command)
 hub_group.add_command(preview_command)
 hub_group.add_command(privacy_group)
@@ -225,3 +228,4 @@ hub_group.add_command(alarms_group)
 hub_group.add_command(witness_command)
 hub_group.add_command(rotate_key_command)
 hub_group.add_command(staff_group)
+hub_group.add_command(mail_group)

@@ -1,19 +1,28 @@
-"""Cross-site request forgery protection for the hub's HTML forms.
+"""Cross-site request forgery protection for the hub's HTML forms and its JSON API.
 
 Each browser session gets one random token; every form that changes something
 carries it in a hidden field, and a POST whose token does not match the
-session's is refused before any view runs. The JSON API (`/api/…`) is not
-covered here: its session cookie is `SameSite=Lax`, so a browser sends no
-session on a cross-site POST, and creating a contribution needs a JSON body,
-which a cross-site HTML form cannot send.
+session's is refused before any view runs.
+
+The JSON API (`/api/…`) has no token: scripts and other servers use it. Its
+session cookie is `SameSite=Lax`, so a browser sends no session on a cross-site
+POST; but another site could still make its visitors' browsers post as new,
+anonymous people (say "me too" to an item thousands of times). So a write to the
+API that a browser marks as coming from another site is refused: the
+`Sec-Fetch-Site: cross-site` header every current browser sends, or, from a
+browser too old to send it, an `Origin` naming another host. Scripts and
+servers send neither and are not affected.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, make_response, render_template, request, session
+from flask import Flask, Response, current_app, make_response, render_template, request, session
+
+from hubnet.problems import problem
 
 FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -28,9 +37,33 @@ def csrf_token() -> str:
     return token
 
 
-def _refuse_forged_form() -> Response | None:
-    if request.method in SAFE_METHODS or request.path.startswith("/api/"):
+def _from_another_site() -> bool:
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "cross-site"
+    origin = request.headers.get("Origin")
+    if not origin:
+        return False
+    ours = {request.host}
+    public_url = current_app.config.get("PUBLIC_URL")
+    if public_url:
+        ours.add(urlsplit(str(public_url)).netloc)
+    return urlsplit(origin).netloc not in ours
+
+
+def _refuse_forged_request() -> Response | None:
+    if request.method in SAFE_METHODS:
         return None
+    if request.path.startswith("/api/"):
+        if not _from_another_site():
+            return None
+        return problem(
+            403,
+            "cross-site-request",
+            "Cross-site request refused",
+            "a page on another website tried to write to this hub's API through a visitor's "
+            "browser; nothing was stored",
+        )
     expected = session.get(FIELD)
     sent = request.form.get(FIELD, "")
     if isinstance(expected, str) and sent and hmac.compare_digest(expected, sent):
@@ -39,5 +72,5 @@ def _refuse_forged_form() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_refuse_forged_form)
+    app.before_request(_refuse_forged_request)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -11,6 +11,7 @@ import logging
 import click
 
 from hub.cli import hub_group
+from hub.mail.cli import mail_sink_command
 from hubnet.audit import audit_command
 from hubnet.demo import demo_command
 from national_aggregator.cli import aggregator_group
@@ -39,3 +40,4 @@ main.add_command(hub_group)
 main.add_command(aggregator_group)
 main.add_command(demo_command)
 main.add_command(audit_command)
+main.add_command(mail_sink_command)

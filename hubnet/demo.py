@@ -181,6 +181,7 @@ def seed_hub(
                 theme_slug=item.theme_slug,
                 created_at=item.created_at,
                 quote_consent=rng.random() < QUOTE_CONSENT_RATE,
+                publish=True,  # the demo's items have been through moderation already
             )
             if contribution.quote_consent:
                 consented.append(contribution)

@@ -12,16 +12,29 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from federation.disclosure.characteristics import CHARACTERISTICS
-from hub.gather.models import ABOUT_YOU, Kind
+from hub.gather.models import ABOUT_YOU, Kind, Stage
 
 if TYPE_CHECKING:
+    from hub.gather.models import Comment
     from hub.gather.services import ListedContribution
 
 KIND_CHOICE = "Choose an idea, a concern, a question or an experience"
+STAGE_CHOICE = "Choose one of: " + ", ".join(stage.value for stage in Stage)
+WARD_CHOICE = "Choose a ward from the list, or leave it out"
+CHANNEL_CHOICE = "Choose online, paper, phone, event or email"
+COMMENT_LENGTH = (2, 2000)
+COMMENT_MISSING = "Enter your comment"
 FIELD_ORDER = ("kind", "theme", "title", "body")
 ABOUT_YOU_FIELDS = tuple(f"about_you.{name}" for name in ABOUT_YOU)
-ERROR_ORDER = (*FIELD_ORDER, "about_you", *ABOUT_YOU_FIELDS, "quote_consent")
-API_FIELDS = (*FIELD_ORDER, "about_you", "quote_consent")
+ERROR_ORDER = (
+    *FIELD_ORDER,
+    "ward",
+    "channel",
+    "about_you",
+    *ABOUT_YOU_FIELDS,
+    "quote_consent",
+)
+API_FIELDS = (*FIELD_ORDER, "ward", "about_you", "quote_consent")
 QUOTE_CONSENT_CHOICE = "Say yes or no to sharing a quote (true or false)"
 ABOUT_YOU_OBJECT = "Send about_you as an object with any of: " + ", ".join(ABOUT_YOU)
 
@@ -115,12 +128,30 @@ def check_quote_consent(value: Any) -> tuple[bool, dict[str, list[str]]]:
     return value, {}
 
 
+def check_comment(body: Any) -> tuple[str, dict[str, list[str]]]:
+    """A comment's text, trimmed, and {"body": [message]} if it is empty or too long."""
+    if not isinstance(body, str) or not body.strip():
+        return "", {"body": [COMMENT_MISSING]}
+    text = body.strip()
+    low, high = COMMENT_LENGTH
+    if not low <= len(text) <= high:
+        return text, {
+            "body": [f"Use {low} to {high:,} characters for a comment (yours has {len(text):,})"]
+        }
+    return text, {}
+
+
 class ListQuerySchema(Schema):
     """Filters and paging for the list of contributions (query string)."""
 
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
     theme = fields.String(load_default=None)
     kind = fields.String(
         load_default=None, validate=validate.OneOf([kind.value for kind in Kind], error=KIND_CHOICE)
+    )
+    stage = fields.String(
+        load_default=None,
+        validate=validate.OneOf([stage.value for stage in Stage], error=STAGE_CHOICE),
     )
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     offset = fields.Integer(load_default=0, validate=validate.Range(0))
@@ -141,4 +172,18 @@ def contribution_json(item: ListedContribution) -> dict[str, Any]:
         },
         "created_at": contribution.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "supporters": item.supporters,
+        "status": contribution.status.value,
+        "stage": contribution.stage.value,
+        "ward": contribution.ward_code,
+    }
+
+
+def comment_json(comment: Comment) -> dict[str, Any]:
+    """A comment as the API shows it: never who wrote it."""
+    return {
+        "id": comment.id,
+        "contribution_id": comment.contribution_id,
+        "body": comment.body,
+        "status": comment.status.value,
+        "created_at": comment.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }

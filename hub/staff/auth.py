@@ -7,13 +7,19 @@ random token; the sign-in itself lives in `staff_sessions`, so signing out
 ends it for good, even if someone kept a copy of the cookie. After signing in,
 the person is sent back only to a path on this hub, never to another site.
 
-Not yet here (issue 5): rate limiting of sign-in attempts (failed attempts are
-in the audit log as "login-failed"), TOTP, and managing users in the browser.
+Someone with two-step sign-in on is asked, after a right password, for a code
+from their authenticator app (`/staff/login/code`) before the sign-in starts.
+Between the two steps the browser session holds only who passed the password
+step, when, and how many wrong codes they have tried: five wrong codes, or five
+minutes, and they start again from the password. Both sign-in forms are rate
+limited (`hub.limits`, "login"); failed passwords and codes are in the audit
+log ("login-failed", "totp-failed").
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar, cast
@@ -33,9 +39,17 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from hub.staff.audit import recent_actions
+from hub.limits import limit
+from hub.staff.audit import recent_actions, record_action
 from hub.staff.models import Role, StaffUser
-from hub.staff.services import authenticate, end_session, session_staff, start_session
+from hub.staff.services import (
+    authenticate,
+    check_totp,
+    end_session,
+    session_staff,
+    start_session,
+)
+from hub.staff.totp import normalise_code
 from hubnet.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,6 +58,10 @@ pages = Blueprint("staff", __name__, url_prefix="/staff")
 
 SESSION_KEY = "staff_token"
 BAD_SIGN_IN = "Enter a correct email address and password"  # same for every failure
+PENDING_KEY = "staff_totp_pending"  # between the password and the code: {id, at, next, tries}
+CODE_MINUTES = 5  # the code must follow the password within this long …
+CODE_TRIES = 5  # … and within this many wrong codes
+BAD_CODE = "Enter the current 6-digit code from your authenticator app"
 _UNSET = object()
 _CACHE = "hubnet.current_staff"
 
@@ -133,6 +151,7 @@ def login() -> BaseResponse:
 
 
 @pages.post("/login")
+@limit("login")
 def login_submit() -> BaseResponse:
     """Sign in: one message for every failure, so it never says whether an account exists."""
     values = {
@@ -152,13 +171,87 @@ def login_submit() -> BaseResponse:
     if staff is None:
         db.commit()  # keep the failed attempt in the audit log
         return _login_page(values, {"email": [BAD_SIGN_IN]}, 400)
+    if staff.totp_enabled:
+        record_action(db, staff, "login-password-ok", f"staff:{staff.id}", "code asked for")
+        db.commit()  # a rehashed password, and the log line
+        session.clear()  # rotate now too: the code step starts a fresh session
+        session[PENDING_KEY] = {
+            "id": staff.id,
+            "at": int(time.time()),
+            "next": values["next"],
+            "tries": 0,
+        }
+        return redirect(url_for("staff.login_code"))
+    return _signed_in(staff, values["next"])
+
+
+def _signed_in(staff: StaffUser, target: str) -> BaseResponse:
+    """Start the sign-in: a new server-side session, and a cleared browser session holding it."""
+    db = get_session()
     token = start_session(db, staff)
     db.commit()
     session.clear()  # rotate: nothing from before signing in carries over
     session[SESSION_KEY] = token
     session.permanent = False  # ends when the browser closes (and server-side after some hours)
     request.environ[_CACHE] = staff
-    return redirect(values["next"] or url_for("staff.home"))
+    return redirect(target or url_for("staff.home"))
+
+
+def _pending() -> tuple[StaffUser, dict[str, Any]] | None:
+    """Who passed the password step in this browser session, if still in time and active."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    started = pending.get("at")
+    if not isinstance(started, int) or time.time() - started > CODE_MINUTES * 60:
+        session.pop(PENDING_KEY, None)
+        return None
+    staff = get_session().get(StaffUser, pending.get("id"))
+    if staff is None or not staff.active or not staff.totp_enabled:
+        session.pop(PENDING_KEY, None)
+        return None
+    return staff, pending
+
+
+def _start_again() -> BaseResponse:
+    flash("Sign in again: enter your email address and password.")
+    return redirect(url_for("staff.login"))
+
+
+def _code_page(errors: dict[str, list[str]], status: int) -> BaseResponse:
+    return _private(make_response(render_template("staff/login_code.html", errors=errors), status))
+
+
+@pages.get("/login/code")
+def login_code() -> BaseResponse:
+    """The second step: the code from the authenticator app."""
+    if _pending() is None:
+        return _start_again()
+    return _code_page({}, 200)
+
+
+@pages.post("/login/code")
+@limit("login")
+def login_code_submit() -> BaseResponse:
+    """Check the code; a right one finishes signing in, too many wrong ones start again."""
+    found = _pending()
+    if found is None:
+        return _start_again()
+    staff, pending = found
+    db = get_session()
+    code = request.form.get("code", "")
+    if normalise_code(code) is not None and check_totp(
+        db, staff, code, secret_key=current_app.config["SECRET_KEY"]
+    ):
+        return _signed_in(staff, safe_next(pending.get("next")) or "")
+    record_action(db, staff, "totp-failed", f"staff:{staff.id}")
+    db.commit()
+    tries = int(pending.get("tries", 0)) + 1
+    if tries >= CODE_TRIES:
+        session.pop(PENDING_KEY, None)
+        return _start_again()
+    session[PENDING_KEY] = {**pending, "tries": tries}
+    return _code_page({"code": [BAD_CODE]}, 400)
 
 
 @pages.post("/logout")
@@ -177,8 +270,26 @@ def logout() -> BaseResponse:
 @pages.get("/")
 @staff_required()
 def home() -> str:
-    """Where staff start: the tasks their role allows."""
-    return render_template("staff/home.html")
+    """Where staff start: their tasks, what waits, and (for admins) whether email is sent."""
+    # Imported here: these features import hub.staff themselves.
+    from hub.gather.moderation import pending_comments, pending_contributions, reported
+    from hub.mail.services import mail_status
+    from hub.moderation.services import escalations
+
+    me = current_staff()
+    db = get_session()
+    waiting = None
+    if me is not None and me.may(Role.MODERATOR):
+        waiting = {
+            "items": len(pending_contributions(db)),
+            "comments": len(pending_comments(db)),
+            "reported": len(reported(db)),
+            "escalations": len(escalations(db)),
+        }
+    status = None
+    if me is not None and me.may(Role.ADMIN):
+        status = mail_status(db, current_app.config)
+    return render_template("staff/home.html", mail=status, waiting=waiting)
 
 
 @pages.get("/actions")

@@ -14,7 +14,7 @@ import click
 
 from hub.instance import app_session, instance_option
 from hub.staff.models import Role
-from hub.staff.services import StaffAccountError, add_staff, list_staff
+from hub.staff.services import StaffAccountError, add_staff, find_staff, list_staff, reset_totp
 
 
 @click.group("staff")
@@ -58,6 +58,7 @@ def list_command(instance: Path) -> None:
     with app_session(instance) as (_app, db):
         for staff in list_staff(db):
             state = "" if staff.active else "  (disabled)"
+            state += "  (two-step sign-in)" if staff.totp_enabled else ""
             last = (
                 staff.last_login_at.strftime("%Y-%m-%d %H:%M") if staff.last_login_at else "never"
             )
@@ -65,3 +66,20 @@ def list_command(instance: Path) -> None:
                 f"{staff.email:<40}  {staff.role.value:<11}  last sign-in {last}  "
                 f"{staff.name}{state}"
             )
+
+
+@staff_group.command("reset-totp")
+@instance_option
+@click.option("--email", required=True, help="Whose two-step sign-in to turn off.")
+def reset_totp_command(instance: Path, email: str) -> None:
+    """Turn off someone's two-step sign-in (a lost phone, or after SECRET_KEY changed)."""
+    with app_session(instance) as (_app, db):
+        staff = find_staff(db, email)
+        if staff is None:
+            raise click.ClickException(f"there is no staff account for {email}")
+        changed = reset_totp(db, staff, by=None)
+        db.commit()
+        if changed:
+            click.echo(f"Two-step sign-in is off for {staff.email}; they can set it up again.")
+        else:
+            click.echo(f"{staff.email} did not have two-step sign-in on.")

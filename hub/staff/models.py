@@ -7,6 +7,15 @@ or a session reaching its age limit ends it on the server, not just in the
 browser. `staff_actions` is written by `hub.staff.audit.record_action` and is
 never updated or deleted by the hub: it is how a council answers "who
 approved this quote, and when?".
+
+Two-step sign-in (TOTP, RFC 6238) is optional per person: `totp_secret` holds
+the shared secret encrypted with a key derived from the hub's SECRET_KEY
+(`hub.staff.totp`), so a copy of the database alone does not give anyone the
+codes. While `totp_enabled_at` is empty the secret is only a set-up in
+progress. `totp_last_step` is the 30-second step of the last code accepted, so
+a code is never accepted twice. New accounts made on the staff pages have no
+password (`NO_PASSWORD`) until their owner uses a one-time set-password link
+(`staff_password_links`).
 """
 
 from __future__ import annotations
@@ -14,10 +23,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, UTCDateTime, utcnow, value_enum
+
+NO_PASSWORD = "!"  # no Argon2 hash: the account cannot sign in until a password is set
 
 
 class Role(enum.StrEnum):
@@ -40,6 +51,19 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)  # encrypted
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    @property
+    def totp_enabled(self) -> bool:
+        """Whether signing in asks for a code from an authenticator app."""
+        return self.totp_enabled_at is not None and self.totp_secret is not None
+
+    @property
+    def has_password(self) -> bool:
+        """False for an account whose owner has not yet used their set-password link."""
+        return self.password_hash != NO_PASSWORD
 
     def may(self, *roles: str) -> bool:
         """True if this person holds one of `roles` (any role when none given; admin always)."""
@@ -81,3 +105,23 @@ class StaffAction(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
     staff: Mapped[StaffUser | None] = relationship(lazy="joined")
+
+
+class StaffPasswordLink(Base):
+    """A one-time link to choose a password (a new account, or an admin's reset).
+
+    Only the SHA-256 of the link's random token is stored. A link works once,
+    until `expires_at`; issuing a new one for the same person deletes the old.
+    """
+
+    __tablename__ = "staff_password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), default=None)
+
+    staff: Mapped[StaffUser] = relationship(foreign_keys=[staff_id], lazy="joined")

@@ -26,6 +26,8 @@ since suppression and rounding do not depend on it.
 
 Contributions count in the period of their `created_at` date; a "me too"
 counts in the period of the support's own date, whenever the item was raised.
+Rejected and removed items, and the "me too"s for them, do not count;
+items waiting for a moderator do.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from federation.disclosure.rules import DisclosureRule
 from federation.disclosure.tables import ALL, RawCounts, ThemeCounts
 from federation.periods import Period
 from hub.db import utcnow
-from hub.gather.models import Contribution, Participant, Support
+from hub.gather.models import Contribution, Participant, Status, Support
 from hub.privacy.models import LedgerRow
 from hub.privacy.services import published_anchors
 from hub.quotes.services import approved_quotes
@@ -71,6 +73,9 @@ from hub.summary.models import StoredRelease
 from hub.themes.models import LocalTheme
 
 SCHEMA = "summary/1"
+# Items a moderator refused or took down, and the "me too"s they drew, are not counted:
+# they broke the hub's values. Pending items count (moderation is about what is shown).
+UNCOUNTED = (Status.REJECTED, Status.REMOVED)
 RAISED, SUPPORTED = "raised", "supported"
 
 # The settings a release reads, with the defaults `hub.DEFAULTS` also declares.
@@ -186,7 +191,11 @@ def _acts(period: Period) -> CompoundSelect[Any]:
             Contribution.created_at.label("at"),
         )
         .join(LocalTheme, Contribution.theme_id == LocalTheme.id)
-        .where(Contribution.created_at >= start, Contribution.created_at < end)
+        .where(
+            Contribution.created_at >= start,
+            Contribution.created_at < end,
+            Contribution.status.not_in(UNCOUNTED),
+        )
     )
     supported = (
         select(
@@ -198,7 +207,11 @@ def _acts(period: Period) -> CompoundSelect[Any]:
         )
         .join(Contribution, Support.contribution_id == Contribution.id)
         .join(LocalTheme, Contribution.theme_id == LocalTheme.id)
-        .where(Support.created_at >= start, Support.created_at < end)
+        .where(
+            Support.created_at >= start,
+            Support.created_at < end,
+            Contribution.status.not_in(UNCOUNTED),
+        )
     )
     return raised.union_all(supported)
 

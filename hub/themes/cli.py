@@ -20,11 +20,12 @@ def themes_group() -> None:
 def list_command(instance: Path) -> None:
     """List local themes and the national code each one counts under."""
     with app_session(instance) as (_app, db):
-        themes = list_themes(db)
+        themes = list_themes(db, include_retired=True)
         width = max((len(theme.slug) for theme in themes), default=4)
         click.echo(f"{'slug':<{width}}  {'national code':<28}  name")
         for theme in themes:
-            click.echo(f"{theme.slug:<{width}}  {theme.national_code:<28}  {theme.name}")
+            retired = "  (retired)" if theme.retired else ""
+            click.echo(f"{theme.slug:<{width}}  {theme.national_code:<28}  {theme.name}{retired}")
 
 
 @themes_group.command("add")

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import DatabaseFactory
 from tests.e2e.faultproxy import FaultProxy
-from tests.e2e.network import AUDIENCE, Server, hubnet
+from tests.e2e.network import AUDIENCE, E2E_HUB_ENV, Server, hubnet
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +62,9 @@ def init_hub(
 ) -> Server:
     """`hubnet hub init` a hub that sends to `aggregator_url`; register it with the aggregator."""
     name, region, population = HUBS[gss]
-    hub = Server("hub", instance, database_url=make_database_url(f"hub_{gss.lower()}"))
+    hub = Server(
+        "hub", instance, database_url=make_database_url(f"hub_{gss.lower()}"), env=E2E_HUB_ENV
+    )
     hubnet(
         "hub", "init", "--instance", str(instance), "--gss", gss, "--name", name,
         "--region", region, "--population", str(population),

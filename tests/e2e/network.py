@@ -33,6 +33,15 @@ from federation.periods import Period
 from hub.gather.models import Contribution, Support
 
 AUDIENCE = "hubnet-e2e-national"
+# Settings the end-to-end hubs are served with: plain http:// on 127.0.0.1 (so cookies must
+# not be Secure-only); post-moderation, so what residents raise through the API is on show
+# at once and others can say "me too"; and no rate limits, since every "resident" here comes
+# from 127.0.0.1 (moderation and the limits are tested in tests/hub and tests/browser).
+E2E_HUB_ENV = {
+    "HUB_SESSION_COOKIE_SECURE": "false",
+    "HUB_MODERATION": "post",
+    "HUB_RATE_LIMITS_ENABLED": "false",
+}
 # The hub's own retry settings, shortened so a test of an outage takes
 # milliseconds, not the ~30 s that 5 tries with a 2 s base can take.
 SHORT_WAITS = {"HUB_RETRY_BASE_SECONDS": "0.01", "HUB_RETRY_CAP_SECONDS": "0.05"}
@@ -90,6 +99,7 @@ class Server:
     popen: subprocess.Popen[bytes] | None = None
     database_url: str | None = None  # as given to `init`; None: the instance's own SQLite
     probe: str = "/"  # the path that answers 200 once the server is ready
+    env: dict[str, str] = field(default_factory=dict)  # settings for `serve`, e.g. E2E_HUB_ENV
 
     @property
     def url(self) -> str:
@@ -106,6 +116,7 @@ class Server:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, **self.env},
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -43,24 +43,44 @@ def browser() -> Iterator[Browser]:
 def test_a_resident_raises_an_issue_and_a_neighbour_says_me_too(
     browser: Browser, network: Network
 ) -> None:
-    hub = network.hubs["E06000052"].url
+    hub = network.hubs["E06000052"].url  # served with MODERATION = "post": on show at once
     resident = browser.new_context(java_script_enabled=False).new_page()
 
     resident.goto(f"{hub}/raise")
-    resident.get_by_role("button", name="Send").click()
+    resident.get_by_role("button", name="Start now").click()  # a link styled as a button
+    # one question per page (NHS.UK question pages); an unanswered question says what to do
+    resident.get_by_role("button", name="Continue").click()
     summary = resident.get_by_role("alert")
     assert "There is a problem" in summary.inner_text()
-    assert "Enter a title" in summary.inner_text()
-    # each message links to its field, as the GOV.UK / NHS.UK error summary does
-    summary.get_by_role("link", name="Enter a title").click()
-    assert resident.url.endswith("#title")
+    # each message links to its field, as the NHS.UK error summary does
+    summary.get_by_role(
+        "link", name="Choose an idea, a concern, a question or an experience"
+    ).click()
+    assert resident.url.endswith("#kind")
 
     resident.get_by_label("A concern").check()
-    resident.get_by_label("Theme").select_option(label="Dentistry")
+    resident.get_by_role("button", name="Continue").click()
+    resident.get_by_label("Dentistry").check()
+    resident.get_by_role("button", name="Continue").click()
     resident.get_by_label("Title").fill("No NHS dentist taking patients near Bodmin")
     resident.get_by_label("Tell us more").fill("I have been on a waiting list for three years.")
+    resident.get_by_role("button", name="Continue").click()
+    resident.get_by_label("I agree to keep to the values").check()
+    resident.get_by_role("button", name="Continue").click()
+    assert "About you (optional)" in resident.get_by_role("heading", level=1).inner_text()
+    resident.get_by_role("button", name="Continue").click()  # every question may be left out
+    resident.get_by_label("No, keep my words on this hub").check()
+    resident.get_by_role("button", name="Continue").click()
+
+    assert resident.get_by_role("heading", level=1).inner_text() == (
+        "Check your answers before sending"
+    )
+    assert "No NHS dentist taking patients near Bodmin" in resident.content()
     resident.get_by_role("button", name="Send").click()
 
+    assert "has been sent" in resident.get_by_role("heading", level=1).inner_text()
+    assert "/your-part/" in resident.locator("#private-link ~ div a").inner_text()
+    resident.get_by_role("link", name="on the hub now").click()
     assert resident.get_by_role("heading", level=1).inner_text() == (
         "No NHS dentist taking patients near Bodmin"
     )

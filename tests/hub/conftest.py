@@ -81,7 +81,9 @@ def raise_item(
     kind: str = "concern",
     at: datetime | None = None,
     title: str = "Cannot get an appointment",
+    publish: bool = True,
 ) -> Contribution:
+    """An item raised by `who`, published unless `publish=False` (waiting for a moderator)."""
     return raise_contribution(
         db,
         participant=who,
@@ -90,6 +92,7 @@ def raise_item(
         body="I ring at 8am and every appointment has gone by 8.15.",
         theme_slug=theme,
         created_at=at or datetime(2026, 10, 15, 12, tzinfo=UTC),
+        publish=publish,
     )
 
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.gather.models import Contribution, Participant, Support
+from hub.gather.models import Comment, Contribution, Participant, Support, Ward
 from tests.hub.conftest import person, raise_item
 
 GOOD = {
@@ -19,6 +19,13 @@ GOOD = {
     "body": "I work shifts and cannot get to the surgery before 6pm.",
     "theme": "gp-access",
 }
+
+
+@pytest.fixture
+def app(app: Flask) -> Flask:
+    """Post-moderation, so items raised here are on show at once (pre is tested below)."""
+    app.config["MODERATION"] = "post"
+    return app
 
 
 def count(db: Session, model: type) -> int:
@@ -62,7 +69,7 @@ def test_raising_returns_201_with_the_item_and_its_page(client: FlaskClient, db:
         (
             {"colour": "red"},
             "colour",
-            "Unknown field; send only kind, title, body, theme, and optionally about_you "
+            "Unknown field; send only kind, title, body, theme, and optionally ward, about_you "
             "and quote_consent",
         ),
         (
@@ -288,3 +295,86 @@ def test_quote_consent_is_false_unless_given(client: FlaskClient, db: Session) -
     db.rollback()
     assert db.get(Contribution, plain["id"]).quote_consent is False  # type: ignore[union-attr]
     assert db.get(Contribution, consented.get_json()["id"]).quote_consent is True  # type: ignore[union-attr]
+
+
+def test_under_pre_moderation_an_item_waits_and_only_its_author_sees_it(
+    app: Flask, client: FlaskClient, db: Session
+) -> None:
+    app.config["MODERATION"] = "pre"
+    response = client.post("/api/v1/contributions", json=GOOD)
+    item = response.get_json()
+    neighbour = app.test_client()
+
+    assert response.status_code == 201
+    assert (item["status"], item["stage"]) == ("pending", "raised")
+    assert client.get(f"/api/v1/contributions/{item['id']}").status_code == 200  # the author
+    assert neighbour.get(f"/api/v1/contributions/{item['id']}").status_code == 404
+    assert neighbour.get("/api/v1/contributions").get_json()["total"] == 0
+    assert neighbour.post(f"/api/v1/contributions/{item['id']}/support").status_code == 404
+    assert count(db, Support) == 0
+
+
+def test_items_show_status_stage_and_ward(client: FlaskClient, db: Session) -> None:
+    db.add(Ward(code="E05011234", name="Ancoats and Beswick"))
+    db.commit()
+
+    item = client.post("/api/v1/contributions", json={**GOOD, "ward": "E05011234"}).get_json()
+    unknown = client.post("/api/v1/contributions", json={**GOOD, "ward": "E05999999"})
+
+    assert (item["status"], item["stage"], item["ward"]) == ("published", "published", "E05011234")
+    assert unknown.status_code == 400
+    assert fields(unknown.get_json()) == {"ward": "Choose a ward from the list, or leave it out"}
+    wards = client.get("/api/v1/wards").get_json()
+    assert wards == {"items": [{"code": "E05011234", "name": "Ancoats and Beswick"}]}
+
+
+def test_list_searches_title_and_text_and_filters_by_stage(client: FlaskClient) -> None:
+    client.post("/api/v1/contributions", json=GOOD)
+    client.post(
+        "/api/v1/contributions",
+        json={**GOOD, "title": "Dentists in Salford", "body": "No NHS dentist will take me on."},
+    )
+
+    def titles(query: str) -> set[str]:
+        items = client.get(f"/api/v1/contributions?{query}").get_json()["items"]
+        return {item["title"] for item in items}
+
+    assert titles("q=evening") == {GOOD["title"]}
+    assert titles("q=NHS+DENTIST") == {"Dentists in Salford"}  # every word, any case
+    assert titles("q=100%25") == set()  # % is a character, not a wildcard
+    assert titles("stage=published") == {GOOD["title"], "Dentists in Salford"}
+    assert titles("stage=responded") == set()
+    bad = client.get("/api/v1/contributions?stage=finished")
+    assert bad.status_code == 400 and "stage" in fields(bad.get_json())
+
+
+def test_comments_are_added_and_listed_without_who_wrote_them(
+    app: Flask, client: FlaskClient, db: Session
+) -> None:
+    item = client.post("/api/v1/contributions", json=GOOD).get_json()
+    neighbour = app.test_client()
+
+    added = neighbour.post(
+        f"/api/v1/contributions/{item['id']}/comments", json={"body": "Same at my surgery."}
+    )
+    empty = neighbour.post(f"/api/v1/contributions/{item['id']}/comments", json={"body": "  "})
+    unknown = neighbour.post("/api/v1/contributions/999/comments", json={"body": "Hello there"})
+
+    assert added.status_code == 201
+    assert added.get_json()["status"] == "published"
+    assert empty.status_code == 400 and fields(empty.get_json()) == {"body": "Enter your comment"}
+    assert unknown.status_code == 404
+    listed = client.get(f"/api/v1/contributions/{item['id']}/comments").get_json()["items"]
+    assert [comment["body"] for comment in listed] == ["Same at my surgery."]
+    assert "participant" not in str(listed)
+    assert count(db, Comment) == 1
+
+
+def test_under_pre_moderation_a_comment_waits(app: Flask, client: FlaskClient, db: Session) -> None:
+    item = client.post("/api/v1/contributions", json=GOOD).get_json()
+    app.config["MODERATION"] = "pre"
+
+    added = client.post(f"/api/v1/contributions/{item['id']}/comments", json={"body": "Me too!"})
+
+    assert added.get_json()["status"] == "pending"
+    assert client.get(f"/api/v1/contributions/{item['id']}/comments").get_json()["items"] == []

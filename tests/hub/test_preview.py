@@ -106,9 +106,10 @@ def test_the_staff_page_shows_the_same_decisions_grouped_by_table(app: Flask, db
 
     page = client.get("/staff/releases?period=2026-10").get_data(as_text=True)
 
-    assert "<caption>Participation: people who took part in the period</caption>" in page
-    assert "<caption>Everyone who took part, by age band</caption>" in page
-    assert "<caption>People in the theme ‘GP access’, by age band</caption>" in page
+    caption = '<caption class="nhsuk-table__caption">'
+    assert f"{caption}Participation: people who took part in the period</caption>" in page
+    assert f"{caption}Everyone who took part, by age band</caption>" in page
+    assert f"{caption}People in the theme ‘GP access’, by age band</caption>" in page
     for decision in release.decision_list():
         assert f"<code>{decision['path']}</code>" in page
     assert 'scope="col">Published</th>' in page

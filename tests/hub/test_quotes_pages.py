@@ -153,7 +153,7 @@ def test_quote_pages_have_captioned_tables_labelled_inputs_and_escape_text(
         page = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in page
         assert "&lt;script&gt;" in page
-        assert page.count("<table") == page.count("<caption>")
+        assert page.count("<table") == page.count("<caption")
         ids = re.findall(
             r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', page
         )

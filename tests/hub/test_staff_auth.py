@@ -303,7 +303,7 @@ def test_admins_see_the_staff_activity_log(app: Flask, db: Session) -> None:
 
     page = client.get("/staff/actions").get_data(as_text=True)
 
-    assert "<caption>Staff actions, newest first</caption>" in page
+    assert '<caption class="nhsuk-table__caption">Staff actions, newest first</caption>' in page
     for action in ("staff-added", "login-failed", "login"):
-        assert f"<td>{action}</td>" in page
+        assert f'<td class="nhsuk-table__cell">{action}</td>' in page
     assert "ad@example.org" in page

@@ -96,3 +96,35 @@ def test_list_shows_accounts_and_roles(instance: Path) -> None:
     assert "moderator" in result.output
     assert "last sign-in never" in result.output
     assert "$argon2" not in result.output
+
+
+def test_reset_totp_turns_off_two_step_sign_in(instance: Path) -> None:
+    from hub.staff import totp
+    from hub.staff.services import confirm_totp, find_staff, start_totp
+
+    add(instance, "--password-stdin", stdin=f"{PASSWORD}\n")
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    try:
+        with app.app_context():
+            db = get_session()
+            staff = find_staff(db, "ann@example.org")
+            assert staff is not None
+            key = app.config["SECRET_KEY"]
+            secret = start_totp(db, staff, secret_key=key)
+            confirm_totp(db, staff, totp.code_at(secret, totp.time.time()), secret_key=key)
+            db.commit()
+    finally:
+        app.extensions["hubnet.engine"].dispose()
+    assert "(two-step sign-in)" in staff_cli("list", "--instance", str(instance)).output
+
+    result = staff_cli("reset-totp", "--instance", str(instance), "--email", "ANN@example.org")
+
+    assert result.exit_code == 0, result.output
+    assert "Two-step sign-in is off for ann@example.org" in result.output
+    [staff], actions = stored(instance)
+    assert staff.totp_secret is None and not staff.totp_enabled
+    assert [(a.action, a.staff_id) for a in actions][-1] == ("totp-reset", None)
+    again = staff_cli("reset-totp", "--instance", str(instance), "--email", "ann@example.org")
+    assert "did not have two-step sign-in on" in again.output
+    unknown = staff_cli("reset-totp", "--instance", str(instance), "--email", "x@example.org")
+    assert unknown.exit_code == 1

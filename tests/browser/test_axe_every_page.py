@@ -1,0 +1,300 @@
+"""axe-core on every page of the hub, in Chromium, with a screenshot of each.
+
+Every GET rule of the hub app is either visited here (public pages anonymously,
+/staff pages signed in as an admin) or excluded with a reason;
+`test_every_page_is_planned` fails when a new page has neither, so no page can
+escape the check. Some pages are visited twice: as they open, and in an error
+state (a form sent back with mistakes), since error summaries and messages are
+where accessibility most often breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import ConsoleMessage, Page
+
+from hub import create_app
+from hub.db import MIGRATIONS
+from hubnet.db import upgrade_database
+from tests.browser.axe import check_axe, screenshot
+from tests.browser.conftest import Hub
+from tests.browser.seed import PASSWORD, RESIDENT, TOTP_STAFF, email_of
+
+
+def _send_empty(page: Page) -> None:
+    """Send the page's main form as it is (empty): the error state."""
+    page.locator("main form[method='post'] button").last.click()
+    page.wait_for_load_state()
+
+
+def _answer(page: Page) -> None:
+    """Answer the question page in front of us with the first choices and some words."""
+    form = page.locator("main form[method='post']").last
+    names = form.locator("input[type=radio]").evaluate_all(
+        "inputs => [...new Set(inputs.map(i => i.name))]"
+    )
+    for name in names:
+        form.locator(f"input[type=radio][name='{name}']").first.check(force=True)
+    for box in form.locator("input[type=checkbox]").all():
+        box.check(force=True)
+    for select in form.locator("select").all():
+        select.select_option(index=1)
+    for field in form.locator("input[type=text], textarea").all():
+        if not field.input_value():
+            field.fill("The walk-in centre closed and the nearest one is 40 minutes away.")
+    form.locator("button").last.click()
+    page.wait_for_load_state()
+
+
+def _raise_until(slug: str) -> Callable[[Page], None]:
+    """Answer the raise questions from the first until the page `slug` is in front of us."""
+
+    def go(page: Page) -> None:
+        for _ in range(12):
+            if page.url.rstrip("/").endswith(f"/raise/{slug}"):
+                return
+            _answer(page)
+        raise AssertionError(f"never reached /raise/{slug}; at {page.url}")
+
+    return go
+
+
+def _then(*steps: Callable[[Page], None]) -> Callable[[Page], None]:
+    def run(page: Page) -> None:
+        for step in steps:
+            step(page)
+
+    return run
+
+
+def _sign_in_with_totp(page: Page) -> None:
+    page.locator("#email").fill(email_of(TOTP_STAFF))
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    page.wait_for_load_state()
+    assert page.url.endswith("/staff/login/code"), page.url
+
+
+@dataclass(frozen=True)
+class Visit:
+    name: str  # the screenshot's name
+    path: str  # with {name} for the seeded values in served_hub.ids
+    role: str | None = None  # a staff role (or "resident") to sign in as; None: not signed in
+    then: Callable[[Page], None] | None = None  # something to do before checking
+    status: int = 200
+
+
+STEPS = ["kind", "theme", "details", "ward", "values", "about-you", "consent"]
+ADMIN = "admin"
+
+# GET rule → what to visit for it.
+PLAN: dict[str, list[Visit]] = {
+    "/": [Visit("home", "/")],
+    "/about": [Visit("about", "/about")],
+    "/values": [Visit("values", "/values")],
+    "/accessibility": [Visit("accessibility", "/accessibility")],
+    "/federation": [Visit("federation", "/federation")],
+    # raising something, question by question
+    "/raise": [Visit("raise-start", "/raise")],
+    "/raise/<step>": [
+        *(Visit(f"raise-{step}", "/raise/kind", then=_raise_until(step)) for step in STEPS),
+        Visit("raise-kind-errors", "/raise/kind", then=_send_empty),
+        Visit(
+            "raise-details-errors",
+            "/raise/kind",
+            then=_then(_raise_until("details"), _send_empty),
+        ),
+    ],
+    "/raise/check": [Visit("raise-check", "/raise/kind", then=_raise_until("check"))],
+    "/raise/done": [
+        Visit("raise-done", "/raise/kind", then=_then(_raise_until("check"), _send_empty))
+    ],
+    # browsing, an item, reporting
+    "/contributions": [
+        Visit("contributions", "/contributions"),
+        Visit("contributions-filtered", "/contributions?kind=concern&theme=gp-access"),
+        Visit("contributions-search", "/contributions?q=dentist"),
+    ],
+    "/contributions/<int:contribution_id>": [
+        Visit("contribution", "/contributions/{contribution_id}"),
+        Visit("contribution-comment-errors", "/contributions/{contribution_id}", then=_send_empty),
+        Visit("contribution-signed-in", "/contributions/{contribution_id}", role=RESIDENT),
+    ],
+    "/report/<any(contribution, comment):what>/<int:target_id>": [
+        Visit("report-item", "/report/contribution/{contribution_id}"),
+        Visit("report-comment", "/report/comment/{comment_id}"),
+    ],
+    # your part: private link, account
+    "/your-part": [
+        Visit("your-part-new", "/your-part"),
+        Visit("your-part-account", "/your-part", role=RESIDENT),
+    ],
+    "/your-part/<string(length=43):token>": [
+        Visit("your-part-link", "/your-part/{link_token}"),
+        Visit("your-part-link-wrong", "/your-part/" + "x" * 43, status=404),
+    ],
+    "/your-part/<string(length=43):token>/items/<int:contribution_id>/change": [
+        Visit("your-item-change", "/your-part/{link_token}/items/{contribution_id}/change")
+    ],
+    "/your-part/<string(length=43):token>/items/<int:contribution_id>/delete": [
+        Visit("your-item-delete", "/your-part/{link_token}/items/{contribution_id}/delete")
+    ],
+    "/your-part/<string(length=43):token>/delete": [
+        Visit("your-data-delete", "/your-part/{link_token}/delete")
+    ],
+    "/your-part/items/<int:contribution_id>/change": [
+        Visit("account-item-change", "/your-part/items/{contribution_id}/change", role=RESIDENT)
+    ],
+    "/your-part/items/<int:contribution_id>/delete": [
+        Visit("account-item-delete", "/your-part/items/{contribution_id}/delete", role=RESIDENT)
+    ],
+    "/your-part/delete": [Visit("account-data-delete", "/your-part/delete", role=RESIDENT)],
+    "/your-part/deleted": [Visit("your-data-deleted", "/your-part/deleted")],
+    "/account/register": [
+        Visit("register", "/account/register"),
+        Visit("register-errors", "/account/register", then=_send_empty),
+    ],
+    "/account/check-your-email": [Visit("check-your-email", "/account/check-your-email")],
+    "/account/confirm/<string(length=43):token>": [
+        Visit("confirm-email", "/account/confirm/{confirm_token}")
+    ],
+    "/account/sign-in": [
+        Visit("sign-in", "/account/sign-in"),
+        Visit("sign-in-errors", "/account/sign-in", then=_send_empty),
+    ],
+    "/account/reset": [Visit("reset-request", "/account/reset")],
+    "/account/reset/<string(length=43):token>": [
+        Visit("reset-password", "/account/reset/{reset_token}")
+    ],
+    "/unfollow/<string:token>": [Visit("unfollow", "/unfollow/{unfollow_token}")],
+    # staff
+    "/staff/login": [
+        Visit("staff-login", "/staff/login"),
+        Visit("staff-login-errors", "/staff/login", then=_send_empty),
+    ],
+    "/staff/login/code": [Visit("staff-login-code", "/staff/login", then=_sign_in_with_totp)],
+    "/staff/set-password/<token>": [
+        Visit("staff-set-password", "/staff/set-password/{password_token}")
+    ],
+    "/staff/": [Visit("staff-home", "/staff/", role=ADMIN)],
+    "/staff/account": [Visit("staff-account", "/staff/account", role=ADMIN)],
+    "/staff/actions": [Visit("staff-actions", "/staff/actions", role=ADMIN)],
+    "/staff/moderation": [Visit("staff-moderation", "/staff/moderation", role=ADMIN)],
+    "/staff/moderation/items/<int:contribution_id>": [
+        Visit("staff-moderation-item", "/staff/moderation/items/{pending_id}", role=ADMIN),
+        Visit(
+            "staff-moderation-published", "/staff/moderation/items/{contribution_id}", role=ADMIN
+        ),
+    ],
+    "/staff/moderation/comments/<int:comment_id>": [
+        Visit(
+            "staff-moderation-comment",
+            "/staff/moderation/comments/{pending_comment_id}",
+            role=ADMIN,
+        )
+    ],
+    "/staff/escalations": [Visit("staff-escalations", "/staff/escalations", role=ADMIN)],
+    "/staff/updates": [Visit("staff-updates", "/staff/updates", role=ADMIN)],
+    "/staff/updates/<int:contribution_id>": [
+        Visit("staff-update", "/staff/updates/{contribution_id}", role=ADMIN)
+    ],
+    "/staff/assisted": [
+        Visit("staff-assisted", "/staff/assisted", role=ADMIN),
+        Visit("staff-assisted-errors", "/staff/assisted", role=ADMIN, then=_send_empty),
+    ],
+    "/staff/quotes": [Visit("staff-quotes", "/staff/quotes", role=ADMIN)],
+    "/staff/quotes/<int:quote_id>": [Visit("staff-quote", "/staff/quotes/{quote_id}", role=ADMIN)],
+    "/staff/releases": [Visit("staff-releases", "/staff/releases", role=ADMIN)],
+    "/staff/themes": [Visit("staff-themes", "/staff/themes", role=ADMIN)],
+    "/staff/themes/<int:theme_id>": [Visit("staff-theme", "/staff/themes/{theme_id}", role=ADMIN)],
+    "/staff/users": [Visit("staff-users", "/staff/users", role=ADMIN)],
+    "/staff/users/new": [
+        Visit("staff-user-new", "/staff/users/new", role=ADMIN),
+        Visit("staff-user-new-errors", "/staff/users/new", role=ADMIN, then=_send_empty),
+    ],
+    "/staff/users/<int:staff_id>": [Visit("staff-user", "/staff/users/{staff_id}", role=ADMIN)],
+}
+# GET rules not visited, and why.
+EXCLUDED = {
+    "/federation/alarms/<int:alarm_id>.json": "JSON for operators' tools, not a page",
+    "/branding/logo": "the council's logo image (HUB_LOGO), not a page",
+    "/your-part/download": "your data as a JSON download, not a page",
+    "/your-part/<string(length=43):token>/download": "your data as a JSON download, not a page",
+}
+VISITS = [visit for visits in PLAN.values() for visit in visits]
+
+
+def _app_rules(tmp_path: Path) -> set[str]:
+    """The GET rules of a hub app (on an empty database: the rules do not depend on data)."""
+    url = f"sqlite:///{tmp_path / 'rules.sqlite3'}"
+    upgrade_database(url, MIGRATIONS)
+    app: Flask = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url, "SECRET_KEY": "rules"}
+    )
+    try:
+        return {
+            rule.rule
+            for rule in app.url_map.iter_rules()
+            if "GET" in (rule.methods or ())
+            and not rule.rule.startswith(("/api/", "/static/"))  # JSON API; files, not pages
+        }
+    finally:
+        app.extensions["hubnet.engine"].dispose()
+
+
+def test_every_page_is_planned(tmp_path: Path) -> None:
+    """Runs without Chromium too: a new page without a planned visit fails everywhere."""
+    rules = _app_rules(tmp_path)
+
+    unplanned = rules - set(PLAN) - set(EXCLUDED)
+    stale = (set(PLAN) | set(EXCLUDED)) - rules
+    assert not unplanned, f"GET pages with no visit planned (add them to PLAN): {unplanned}"
+    assert not stale, f"PLAN or EXCLUDED name rules the hub no longer has: {stale}"
+
+
+@pytest.mark.parametrize("visit", VISITS, ids=lambda visit: visit.name)
+def test_page_has_no_axe_violations(
+    visit: Visit,
+    served_hub: Hub,
+    anonymous_page: Page,
+    staff_page: Callable[[str], Page],
+) -> None:
+    page = staff_page(visit.role) if visit.role else anonymous_page
+    blocked: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            blocked.append(message.text)
+
+    page.on("console", watch)
+
+    response = page.goto(served_hub.url + visit.path.format(**served_hub.ids))
+
+    assert response is not None
+    assert response.status == visit.status, f"{visit.path}: {response.status}"
+    if visit.then:
+        visit.then(page)
+    assert page.locator("h1").count() == 1, "one h1 per page"
+    screenshot(page, visit.name)
+    check_axe(page)
+    assert not blocked, "the page broke its Content Security Policy:\n" + "\n".join(blocked)
+
+
+def test_check_axe_finds_a_violation(anonymous_page: Page) -> None:
+    """The checker itself: a page with an unlabelled input and an image without alt fails."""
+    anonymous_page.set_content(
+        '<html lang="en"><head><title>t</title></head><body><main><h1>t</h1>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text">'
+        "</main></body></html>"
+    )
+
+    with pytest.raises(AssertionError) as failure:
+        check_axe(anonymous_page)
+
+    assert "image-alt" in str(failure.value)
+    assert "label" in str(failure.value)
