@@ -131,10 +131,28 @@ def _is_demo_process(pid: int, directory: Path) -> bool:
     return "hubnet" in cmdline and str(directory.resolve()) in cmdline
 
 
+@dataclass
+class Seeded:
+    """What `seed_hub` put in one hub's database."""
+
+    contributions: int = 0
+    supports: int = 0
+    comments: int = 0
+    waiting: int = 0  # items and comments in the moderation queue
+    updates: int = 0  # public status updates
+    emails: int = 0  # sent to the mail sink while seeding
+
+
 def seed_hub(
     instance: Path, area: DemoArea, *, period_start: date, period_end: date, count: int, seed: int
-) -> tuple[int, int]:
-    """Fill a hub's database with synthetic contributions and "me too" supports."""
+) -> Seeded:
+    """Fill a hub's database with synthetic contributions, "me too"s, comments and moderation.
+
+    Most items are published; a few wait for a moderator, one was rejected, a
+    reported comment is hidden, popular items have comments and public status
+    updates, and a demo resident follows some of them (`seed_story`). The
+    emails this queues are sent to the hub's SMTP server when it has one.
+    """
     from federation.periods import Period
     from hub import create_app
     from hub.gather.services import (
@@ -142,6 +160,7 @@ def seed_hub(
         raise_contribution,
         support_contribution,
     )
+    from hub.mail.services import send_pending
     from hub.quotes.services import approve, propose
     from hub.staff.services import add_staff
     from hub.themes.services import add_local_theme
@@ -150,14 +169,15 @@ def seed_hub(
     period = Period(period_start, period_end)
     end_of_period = datetime.combine(period.end, datetime.max.time(), tzinfo=UTC)
     app = create_app({"INSTANCE_PATH": str(instance)})
-    contributions = supports = 0
+    seeded = Seeded()
     consented = []
+    published: list[tuple[int, Any, SyntheticContribution]] = []  # (supporters, item, data)
     with app.app_context():
         session = get_session()
-        reviewers = [
-            add_staff(session, email=email, name=name, role=role, password=DEMO_STAFF_PASSWORD)
-            for email, name, role in DEMO_STAFF
-        ]
+        staff = {
+            role: add_staff(session, email=email, name=name, role=role, password=DEMO_STAFF_PASSWORD)
+            for email, name, role, _does in DEMO_STAFF
+        }
         for slug, name, national in area.local_themes:
             add_local_theme(session, slug=slug, name=name, national_code=national)
         people: dict[int, Any] = {}
@@ -185,7 +205,8 @@ def seed_hub(
             )
             if contribution.quote_consent:
                 consented.append(contribution)
-            contributions += 1
+            seeded.contributions += 1
+            published.append((len(item.supporters), contribution, item))
             for offset, supporter in enumerate(item.supporters, start=1):
                 when = min(item.created_at + timedelta(hours=3 * offset), end_of_period)
                 support_contribution(
@@ -194,15 +215,251 @@ def seed_hub(
                     participant=person(supporter),
                     created_at=when,
                 )
-                supports += 1
+                seeded.supports += 1
         # Two different staff approve a few consented quotes, as moderators would.
         for contribution in consented[:DEMO_QUOTES]:
             quote = propose(session, contribution)
-            for reviewer in reviewers:
+            for reviewer in (staff["admin"], staff["moderator"]):
                 approve(session, quote, reviewer)
+        published.sort(key=lambda row: (-row[0], row[1].id))
+        seed_story(
+            session,
+            area,
+            period=period,
+            staff=staff,
+            popular=published,
+            person=person,
+            rng=random.Random(f"{seed}:{area.gss}:story"),
+            seeded=seeded,
+        )
         session.commit()
+        if app.config.get("SMTP_HOST"):
+            seeded.emails = send_pending(app).sent
     app.extensions["hubnet.engine"].dispose()
-    return contributions, supports
+    return seeded
+
+
+def _backdate_last_event(session: Any, contribution: Any, when: datetime) -> None:
+    """Move the item's newest timeline step to `when` (the demo's story spans past weeks).
+
+    The staff audit log keeps the time the demo really wrote it.
+    """
+    from sqlalchemy import select
+
+    from hub.gather.models import ContributionEvent
+
+    event = session.scalar(
+        select(ContributionEvent)
+        .where(ContributionEvent.contribution_id == contribution.id)
+        .order_by(ContributionEvent.id.desc())
+        .limit(1)
+    )
+    event.created_at = contribution.updated_at = when
+
+
+def seed_story(
+    session: Any,
+    area: DemoArea,
+    *,
+    period: Any,
+    staff: dict[str, Any],
+    popular: list[tuple[int, Any, SyntheticContribution]],
+    person: Callable[[int], Any],
+    rng: random.Random,
+    seeded: Seeded,
+) -> None:
+    """What staff and residents did with the published items, and what waits for a moderator.
+
+    `popular`: the published items, most supported first. Uses the same
+    services the hub's pages use, so the timeline, the audit log and the
+    followers' emails are what they would be.
+    """
+    from sqlalchemy import inspect
+
+    from hub.gather import moderation
+    from hub.gather.events import record_event
+    from hub.gather.services import add_comment, get_or_create_participant, raise_contribution
+    from hub.residents.accounts import register_account
+    from hub.residents.services import follow
+    from hub.staff.audit import record_action
+
+    try:
+        from hub.moderation import services as staff_tools
+    except ImportError:  # a hub without the staff tools: status updates straight on the timeline
+        staff_tools = None  # type: ignore[assignment]
+    triage = staff_tools is not None and inspect(session.get_bind()).has_table(
+        "contribution_triage"
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    place = area.name
+    local_to_national = {slug: code for slug, _name, code in area.local_themes}
+    # demo people who already took part write the comments and the new items
+    known = sorted({item.person for _n, _c, item in popular})
+
+    def national(item: SyntheticContribution) -> str:
+        return local_to_national.get(item.theme_slug, item.theme_slug)
+
+    def someone_else(*not_these: int) -> Any:
+        while (number := rng.choice(known)) in not_these:
+            pass
+        return person(number)
+
+    def ago(hours: float) -> datetime:
+        return now - timedelta(hours=hours)
+
+    def raise_story(story: StoryItem, participant: Any, *, when: datetime, publish: bool) -> Any:
+        return raise_contribution(
+            session,
+            participant=participant,
+            kind=story.kind,
+            title=story.title,
+            body=story.body.format(place=place),
+            theme_slug=story.theme,
+            created_at=when,
+            publish=publish,
+        )
+
+    def move(contribution: Any, stage: str, note: str, when: datetime) -> None:
+        """A public status update by the demo responder, dated `when`."""
+        if staff_tools is not None:
+            staff_tools.update_stage(session, contribution, stage, note, staff["responder"])
+        else:
+            record_event(session, contribution, "status", stage=stage, note=note,
+                         staff=staff["responder"])  # fmt: skip
+            record_action(session, staff["responder"], "stage-changed",
+                          f"contribution:{contribution.id}", stage)  # fmt: skip
+        _backdate_last_event(session, contribution, when)
+        seeded.updates += 1
+
+    # The demo resident: a confirmed account that follows its own items and two popular ones.
+    resident = get_or_create_participant(session, None)
+    account = register_account(
+        session, email=DEMO_RESIDENT_EMAIL, password=DEMO_RESIDENT_PASSWORD, participant=resident
+    )
+    assert account is not None
+    account.confirmed_at = now - timedelta(days=40)
+    own = raise_story(
+        RESIDENT_PUBLISHED,
+        resident,
+        when=datetime.combine(period.start + timedelta(days=9), time(19, 30), tzinfo=UTC),
+        publish=True,
+    )
+    move(own, "routed", RESIDENT_ROUTED_NOTE, own.created_at + (now - own.created_at) / 3)
+    raise_story(RESIDENT_PENDING, resident, when=ago(5), publish=False)
+    seeded.waiting += 1
+
+    # Public status updates on the most supported items of themes with a story.
+    storied: list[tuple[Any, SyntheticContribution]] = []
+    for _supporters, contribution, item in popular:
+        if national(item) in STATUS_STORIES and all(
+            national(item) != national(other) for _c, other in storied
+        ):
+            storied.append((contribution, item))
+        if len(storied) == len(STORY_ENDINGS):
+            break
+    for contribution, _item in storied[:2]:
+        follow(session, account, contribution)
+    for (contribution, item), ending in zip(storied, STORY_ENDINGS, strict=False):
+        story = STATUS_STORIES[national(item)]
+        steps = [("routed", story.routed), ("responded", story.responded)]
+        steps += {
+            "change-made": [("change-planned", story.change_planned),
+                            ("change-made", story.change_made)],
+            "change-planned": [("change-planned", story.change_planned)],
+            "responded": [],
+            "routed": [],
+            "closed": [("closed", story.closed)],
+        }[ending]  # fmt: skip
+        if ending == "routed":
+            steps = steps[:1]
+        span = now - timedelta(hours=1) - contribution.created_at
+        for number, (stage, note) in enumerate(steps, start=1):
+            when = contribution.created_at + span * number / (len(steps) + 1)
+            move(contribution, stage, note.format(place=place), when.replace(microsecond=0))
+
+    # Comments from other residents on the most supported items.
+    for _supporters, contribution, item in popular[:POPULAR_WITH_COMMENTS]:
+        texts = COMMENTS.get(national(item), []) + GENERIC_COMMENTS
+        writers = [n for n in item.supporters if n != item.person] or known
+        span = min(now - timedelta(hours=1) - contribution.created_at, timedelta(days=14))
+        for text in rng.sample(texts, rng.choice((1, 1, 2, 2, 3))):
+            add_comment(
+                session,
+                contribution=contribution,
+                participant=person(rng.choice(writers)),
+                body=text.format(place=place),
+                publish=True,
+                created_at=(contribution.created_at + span * rng.uniform(0.05, 0.95)).replace(
+                    microsecond=0
+                ),
+            )
+            seeded.comments += 1
+
+    # A comment three people reported: hidden until a moderator restores or removes it.
+    _n, target, item = popular[2]
+    rude = add_comment(session, contribution=target, participant=someone_else(item.person),
+                       body=REPORTED_COMMENT, publish=True, created_at=ago(30))  # fmt: skip
+    seeded.comments += 1
+    reporters: set[int] = set()
+    for reason in REPORT_REASONS:
+        reporter = someone_else(item.person, *reporters)
+        reporters.add(next(n for n in known if person(n) is reporter))
+        moderation.report(session, participant=reporter, target=rude, reason=reason,
+                          hide_at=moderation.reports_to_hide())  # fmt: skip
+
+    # Comments waiting for a moderator.
+    for offset, text in enumerate(PENDING_COMMENTS):
+        _n, target, item = popular[offset]
+        add_comment(session, contribution=target, participant=someone_else(item.person),
+                    body=text, publish=False, created_at=ago(2 + 3 * offset))  # fmt: skip
+        seeded.waiting += 1
+
+    # Items waiting for a moderator: one to publish, one to edit, one to reject.
+    for offset, story in enumerate(QUEUE_ITEMS):
+        raise_story(story, someone_else(), when=ago(4 + 7 * offset), publish=False)
+        seeded.waiting += 1
+    worry = raise_story(SAFEGUARDING_ITEM, someone_else(), when=ago(20), publish=False)
+    seeded.waiting += 1
+    if triage:
+        staff_tools.set_criticality(session, worry, "high", staff["moderator"])
+        staff_tools.escalate(session, worry, SAFEGUARDING_NOTE, staff["moderator"])
+
+    # Rejected, with the value it broke (its author has no account, so nobody is emailed).
+    advert = raise_story(REJECTED_ITEM, someone_else(), when=ago(50), publish=False)
+    moderation.reject_contribution(
+        session, advert, staff["moderator"], REJECTED_VALUE, REJECTED_NOTE
+    )
+
+    # Assisted digital: the facilitator enters what people said on paper and by phone.
+    for story, channel in ((PAPER_ITEM, "paper"), (PHONE_ITEM, "phone")):
+        participant = get_or_create_participant(session, None)
+        if staff_tools is not None:
+            entered = staff_tools.enter_for_someone(
+                session,
+                staff_tools.AssistedEntry(
+                    channel=channel,
+                    kind=story.kind,
+                    title=story.title,
+                    body=story.body.format(place=place),
+                    theme_slug=story.theme,
+                    ward_code=None,
+                    about_you={},
+                    consent=True,
+                    quote_consent=False,
+                ),
+                participant=participant,
+                staff=staff["facilitator"],
+                publish=False,
+            )
+        else:
+            entered = raise_contribution(
+                session, participant=participant, kind=story.kind, title=story.title,
+                body=story.body.format(place=place), theme_slug=story.theme, channel=channel,
+            )  # fmt: skip
+        if channel == "paper":
+            moderation.publish_contribution(session, entered, staff["moderator"])
+        else:
+            seeded.waiting += 1
 
 
 class DemoNetwork:

@@ -31,6 +31,7 @@ class DemoArea:
     emphasis: dict[str, int] = field(default_factory=dict)
     # local themes this council adds: (slug, name, national code)
     local_themes: tuple[tuple[str, str, str], ...] = ()
+    organisation: str = ""  # the council that runs the hub (HUB_ORGANISATION)
 
 
 def _population(gss: str) -> int:
@@ -64,6 +65,7 @@ def demo_areas() -> list[DemoArea]:
                 "digital-access": 3,
             },
             (("hospital-discharge", "Leaving hospital", "care-integration"),),
+            "Manchester City Council",
         ),
         DemoArea(
             "E06000052",
@@ -80,6 +82,7 @@ def demo_areas() -> list[DemoArea]:
                 "end-of-life-care": 3,
             },
             (("scilly-travel", "Isles of Scilly and ferry travel", "transport-access"),),
+            "Cornwall Council",
         ),
         DemoArea(
             "E08000035",
@@ -102,6 +105,7 @@ def demo_areas() -> list[DemoArea]:
                     "learning-disability-autism",
                 ),
             ),
+            "Leeds City Council",
         ),
     ]
 
@@ -603,3 +607,300 @@ def synthetic_answers(profile: dict[str, dict[str, int]], rng: random.Random) ->
 def demo_period(today: date) -> Period:
     """The demo reports on the last full calendar month."""
     return Period.last_full_month(today)
+
+
+# -- what happens to items after they are raised -------------------------------------------
+# Comments, status updates and the moderation queue, so both the public and the staff
+# side of a demo hub have something to show. Invented like everything above: the
+# responses name no real service's decisions. "{place}" is the hub's area.
+
+GENERIC_COMMENTS = [
+    "Same for us in {place}. Thank you for raising it.",
+    "I have added my “me too”. It helps to know it is not just us.",
+    "Thank you for putting this so clearly. It is exactly what happened to my family.",
+    "The patient advice service at the hospital helped us when we were stuck. Worth a try.",
+    "I hope the right people read this. It has got harder over the last couple of years.",
+    "We had a better experience last month, so it can work. It seems to depend on the day.",
+    "Healthwatch listened to us about something similar and passed it on.",
+]
+
+COMMENTS: dict[str, list[str]] = {
+    "gp-access": [
+        "The online form opens at 8am too and closes when it is full. Could it stay open all day?",
+        "Our practice tried a call-back system: you keep your place without waiting on the line. "
+        "It helped.",
+        "Seeing the same GP matters so much when you have a long-term condition.",
+    ],
+    "mental-health": [
+        "Waiting is the hardest part. A peer support group at our community centre kept me "
+        "going while I waited.",
+        "Evening drop-ins would help teenagers too; everything shuts at five.",
+        "Thank you for sharing this. It takes courage.",
+    ],
+    "dentistry": [
+        "We drive to the next county for a dentist now. Not everyone can do that.",
+        "The urgent dental line did find us an appointment for a bad tooth, but nothing for "
+        "check-ups.",
+        "Children's check-ups matter so much. I hope this gets picked up.",
+    ],
+    "transport-access": [
+        "A community bus used to run to the hospital on clinic days. Bringing it back would help.",
+        "Being able to move an appointment online when the bus or the boat is cancelled would "
+        "save so many missed slots.",
+        "Volunteer drivers took my mum to her appointments last winter. They were wonderful.",
+    ],
+    "planned-care-waiting": [
+        "Even a letter every few months saying we are still on the list would help.",
+        "My husband waited over a year too. Physio while he waited made a real difference.",
+        "Knowing who to ask is half the battle.",
+    ],
+    "adult-social-care": [
+        "Fifteen minutes is not enough for anyone to be cared for with dignity.",
+        "The carers who visit my dad are lovely but always rushing. It is not their fault.",
+        "Our assessment took months too. Keep asking, in writing.",
+    ],
+    "unpaid-carers": [
+        "A few hours' break a month would make such a difference. Thank you for speaking up "
+        "for carers.",
+        "The carers' group at our library has been a lifeline. Worth asking if there is one "
+        "near you.",
+        "Pharmacies recognising a carer's card would save me so many trips.",
+    ],
+    "children-young-people": [
+        "Our son waited over a year for speech therapy. The school's own support helped a bit "
+        "in the meantime.",
+        "Turning 18 should not mean starting again from scratch.",
+        "Other parents have been the best source of advice for us.",
+    ],
+    "health-inequalities": [
+        "Health checks at the community centre would reach people who never go to the surgery.",
+        "Interpreters make all the difference. Children should not have to translate for "
+        "their parents.",
+        "Thank you for raising this for our part of {place}.",
+    ],
+    "urgent-emergency-care": [
+        "We waited seven hours last month. The staff were doing their best.",
+        "Clearer advice on when to use 111 would help so many people.",
+        "Somewhere to lie down would be a start for older people waiting overnight.",
+    ],
+    "learning-disability-autism": [
+        "We waited nearly two years too. Support at school should not depend on a diagnosis.",
+        "Easy read letters would help my sister so much.",
+        "Thank you. It helps to know other families are in the same position.",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class StatusStory:
+    """What the hub's staff posted on a popular item of a theme, stage by stage."""
+
+    routed: str
+    responded: str
+    change_planned: str
+    change_made: str
+    closed: str  # the reason, when the item is closed instead
+
+
+STATUS_STORIES: dict[str, StatusStory] = {
+    "gp-access": StatusStory(
+        "Passed to the primary care team that works with {place}'s GP practices.",
+        "The primary care team replied: practices are moving to taking requests online and "
+        "by phone all day, not only at 8am, and want to hear whether it helps.",
+        "Several practices will let people book routine appointments up to two weeks ahead "
+        "from next month. We will update this page when it starts.",
+        "Routine appointments can now be booked up to two weeks ahead at those practices. "
+        "Tell us in the comments whether it has made a difference.",
+        "How each practice runs its phone lines is the practice's decision. We have shared "
+        "every comment here with them and will raise it again at the next primary care "
+        "meeting.",
+    ),
+    "mental-health": StatusStory(
+        "Passed to the mental health services' patient experience team.",
+        "The team replied: they know waits for talking therapies are too long and are "
+        "recruiting more therapists. Anyone in crisis can call NHS 111 and choose the mental "
+        "health option, day or night.",
+        "An evening drop-in for people waiting for support will open in {place} this season. "
+        "We will post the details here.",
+        "The evening drop-in is open twice a week. Details are on the council's website and "
+        "at every library.",
+        "This is being looked at nationally, not locally. We have passed it on and will "
+        "update this page if anything changes.",
+    ),
+    "dentistry": StatusStory(
+        "Passed to the team that plans dental services for {place}.",
+        "The dental services team replied: they are offering extra payments to practices "
+        "that take on new NHS patients, starting with children.",
+        "Two practices have agreed to open their lists to children. We will update this page "
+        "when they start taking names.",
+        "Two practices are now taking on children as NHS patients. Ring NHS 111 to find the "
+        "nearest one.",
+        "The NHS dental contract is decided nationally, not by the hub or the council. We "
+        "have passed this to Healthwatch England, who are collecting experiences like yours.",
+    ),
+    "transport-access": StatusStory(
+        "Passed to the council's transport team and the hospital's patient transport service.",
+        "The transport team replied: they are looking at timing buses around clinic hours, "
+        "and the hospital will offer afternoon slots to people who travel far.",
+        "A trial of a volunteer driver scheme for hospital appointments starts next season.",
+        "The volunteer driver scheme is running. Ask your GP surgery how to book a lift.",
+        "Bus timetables are set by the bus companies. We have sent them this item and the "
+        "comments, and will post any reply here.",
+    ),
+    "planned-care-waiting": StatusStory(
+        "Passed to the hospital's waiting list team.",
+        "The waiting list team replied: everyone waiting will get a letter with a contact "
+        "number and an idea of how long they may wait.",
+        "Text message updates for people on waiting lists will start in the spring.",
+        "People on waiting lists now get a text every two months with their place and who "
+        "to contact.",
+        "Waiting times are reported nationally each month. We have passed this on, and the "
+        "hospital has replied to each comment that asked a question.",
+    ),
+    "adult-social-care": StatusStory(
+        "Passed to the council's adult social care team.",
+        "Adult social care replied: visits should be as long as a person's care plan says. "
+        "Anyone whose visits are too short can ask for a review.",
+        "The council will stop booking fifteen-minute visits for personal care from April.",
+        "Visits for personal care are now at least thirty minutes long.",
+        "This has been passed to the council's complaints team, who will contact people "
+        "directly. We are closing it here so it does not wait on this list.",
+    ),
+    "unpaid-carers": StatusStory(
+        "Passed to the council's carers' support service.",
+        "The carers' support service replied: every carer may ask for a carer's assessment, "
+        "and a short break can be part of the support that follows.",
+        "A carers' card that GP practices and pharmacies recognise will be trialled next year.",
+        "The carers' card is now accepted at GP practices and most pharmacies in {place}.",
+        "Answered: anyone who looks after someone may ask the council for a carer's "
+        "assessment. The carers' support service can help you ask.",
+    ),
+    "children-young-people": StatusStory(
+        "Passed to the children's community health services.",
+        "Children's services replied: they are training school staff to give speech and "
+        "language support while children wait.",
+        "A transition clinic for 17-year-olds moving to adult services is being planned.",
+        "The transition clinic is open: young people meet their adult team before they turn 18.",
+        "This has been passed to the children's services complaints team, who will contact "
+        "the family directly.",
+    ),
+    "health-inequalities": StatusStory(
+        "Passed to the public health team.",
+        "Public health replied: they are planning health checks in community venues in the "
+        "areas where people live shortest.",
+        "Health check sessions at community centres will start this season.",
+        "Health checks now run monthly at community centres in {place}.",
+        "This is part of a wider plan that the health and wellbeing board reviews each year. "
+        "We have added it to that review.",
+    ),
+    "urgent-emergency-care": StatusStory(
+        "Passed to the hospital's urgent and emergency care team.",
+        "The hospital replied: it is opening a separate waiting area for older and frail "
+        "people, with reclining chairs.",
+        "The new waiting area for older and frail people will open in the winter.",
+        "The waiting area for older and frail people is open.",
+        "Answered: NHS 111 (online or by phone) is for when you need help but it is not an "
+        "emergency; A&E or 999 is for life-threatening emergencies.",
+    ),
+    "learning-disability-autism": StatusStory(
+        "Passed to the team that commissions autism assessments.",
+        "The team replied: they are adding assessment clinics and will write to every "
+        "family on the waiting list with a contact number.",
+        "Schools will be told that support does not need a diagnosis first.",
+        "Every school in {place} has been told that support must not wait for a diagnosis.",
+        "Assessment waiting times are being reviewed nationally. We have passed this on.",
+    ),
+}
+# The most supported items with a story, in order, end at these stages.
+STORY_ENDINGS = ("change-made", "change-planned", "responded", "routed", "closed")
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    kind: str
+    theme: str  # a national theme code (every hub has the national themes)
+    title: str
+    body: str
+
+
+# Waiting in the moderation queue on every hub.
+QUEUE_ITEMS = [
+    StoryItem(  # fine as it is: publish it
+        "idea",
+        "prevention-public-health",
+        "Blood pressure checks at the library",
+        "The library in {place} is open late and people already go there. A monthly blood "
+        "pressure check there would catch problems early.",
+    ),
+    StoryItem(  # names a member of staff and gives a phone number: edit them out
+        "experience",
+        "gp-access",
+        "Rude reply at the surgery reception",
+        "The receptionist, Sharon, told me to stop wasting her time when I asked for an "
+        "appointment for my son. Call me on 07700 900461 if you need more details.",
+    ),
+    StoryItem(  # not about health or care: reject with "not-health-or-care"
+        "concern",
+        "other",
+        "Bins not collected for three weeks",
+        "Our street's bins have not been emptied for three weeks and the bags are piling up.",
+    ),
+]
+SAFEGUARDING_ITEM = StoryItem(  # escalated by the moderator, still in the queue
+    "concern",
+    "adult-social-care",
+    "Worried about an older neighbour living alone",
+    "The man next door has not been out for weeks, his post is piling up and his house is "
+    "cold. I knocked but nobody answered. I don't know who to tell.",
+)
+SAFEGUARDING_NOTE = (
+    "Possible self-neglect of an older adult living alone. Passed to the adult social care "
+    "front door for a welfare check on the day it came in."
+)
+REJECTED_ITEM = StoryItem(
+    "idea",
+    "dentistry",
+    "Private dental plans: 20% off this month",
+    "Join our private dental plan today: 20% off for the first year and no waiting list. "
+    "Visit our website to sign up.",
+)
+REJECTED_VALUE = "honesty"  # adverts are taken down
+REJECTED_NOTE = "Adverts are not published on the hub."
+PENDING_COMMENTS = [
+    "My mum had the same problem. Ringing just after 8.30 worked better for us.",
+    "I will mention this at our practice's patient group next month.",
+    "Dr Jones at the surgery on the high street is the only one who listens.",  # edit it
+]
+REPORTED_COMMENT = "The people who run this service are useless and should all be sacked."
+REPORT_REASONS = ["Insulting about staff", "This is rude about people who work hard", ""]
+# Entered by the demo facilitator for people who are not online.
+PAPER_ITEM = StoryItem(  # from a paper form; published by the moderator
+    "experience",
+    "community-services",
+    "Thank you to the community nurses",
+    "The nurses who came to my home every day after my fall were kind, patient and always "
+    "on time. I could not have managed without them.",
+)
+PHONE_ITEM = StoryItem(  # taken by phone; waits in the queue
+    "question",
+    "pharmacy",
+    "Can my prescriptions be delivered?",
+    "I cannot get to the chemist since my operation and my family work all week. Is there "
+    "a delivery service in {place}?",
+)
+# The demo resident's own items: one published and passed on, one waiting for a moderator.
+RESIDENT_PUBLISHED = StoryItem(
+    "idea",
+    "digital-access",
+    "Paper copies of appointment letters",
+    "Please keep sending letters by post as well as in the app. Not everyone in {place} "
+    "checks their phone, and a letter on the fridge is easier to remember.",
+)
+RESIDENT_ROUTED_NOTE = "Passed to the hospital's outpatient booking team."
+RESIDENT_PENDING = StoryItem(
+    "question",
+    "pharmacy",
+    "Why are some medicines out of stock for weeks?",
+    "My pharmacy has been waiting for my inhaler for three weeks. Who decides which "
+    "medicines are in short supply, and what should I do meanwhile?",
+)

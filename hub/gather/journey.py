@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from hub.db import utcnow
 from hub.gather.models import ABOUT_YOU, Kind, RaiseDraft, Ward
 from hub.gather.schemas import KIND_CHOICE, WARD_CHOICE, ContributionInputSchema, check_about_you
-from hub.themes.services import find_theme
+from hub.themes.services import usable_theme
 
 DRAFT = "raise_draft"  # session key: the draft's id
 DRAFT_LIFETIME = timedelta(days=1)  # unsent drafts are deleted after this
@@ -123,7 +123,7 @@ def check_step(
         theme = form.get("theme", "").strip()
         if not theme:
             return {}, {"theme": ["Choose a theme"]}
-        if find_theme(db, theme) is None:
+        if usable_theme(db, theme) is None:
             return {}, {"theme": ["Choose a theme from the list"]}
         return {"theme": theme}, {}
     if step == "details":

@@ -43,7 +43,7 @@ from hub.gather.schemas import (
     check_quote_consent,
 )
 from hub.themes.models import LocalTheme
-from hub.themes.services import find_theme
+from hub.themes.services import usable_theme
 
 PARTICIPANT_ID = re.compile(r"^[0-9a-f]{32}$")
 ALREADY_SUPPORTED = "You have already said “me too” to this. Each person counts once."
@@ -124,7 +124,7 @@ def raise_contribution(
     errors.update(consent_errors)
     theme = None
     if "theme" not in errors:
-        theme = find_theme(session, str(theme_slug).strip())
+        theme = usable_theme(session, str(theme_slug).strip())
         if theme is None:
             errors["theme"] = ["Choose a theme from the list"]
     ward = None

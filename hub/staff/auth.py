@@ -10,8 +10,8 @@ the person is sent back only to a path on this hub, never to another site.
 Someone with two-step sign-in on is asked, after a right password, for a code
 from their authenticator app (`/staff/login/code`) before the sign-in starts.
 Between the two steps the browser session holds only who passed the password
-step, when, and how many wrong codes they have tried: five wrong codes, or five
-minutes, and they start again from the password. Both sign-in forms are rate
+step and when; five wrong codes (counted on the server) or five minutes, and
+they start again from the password. Both sign-in forms are rate
 limited (`hub.limits`, "login"); failed passwords and codes are in the audit
 log ("login-failed", "totp-failed").
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -46,6 +46,7 @@ from hub.staff.services import (
     authenticate,
     check_totp,
     end_session,
+    failed_codes_since,
     session_staff,
     start_session,
 )
@@ -58,7 +59,7 @@ pages = Blueprint("staff", __name__, url_prefix="/staff")
 
 SESSION_KEY = "staff_token"
 BAD_SIGN_IN = "Enter a correct email address and password"  # same for every failure
-PENDING_KEY = "staff_totp_pending"  # between the password and the code: {id, at, next, tries}
+PENDING_KEY = "staff_totp_pending"  # between the password and the code: {id, at, next}
 CODE_MINUTES = 5  # the code must follow the password within this long …
 CODE_TRIES = 5  # … and within this many wrong codes
 BAD_CODE = "Enter the current 6-digit code from your authenticator app"
@@ -175,12 +176,7 @@ def login_submit() -> BaseResponse:
         record_action(db, staff, "login-password-ok", f"staff:{staff.id}", "code asked for")
         db.commit()  # a rehashed password, and the log line
         session.clear()  # rotate now too: the code step starts a fresh session
-        session[PENDING_KEY] = {
-            "id": staff.id,
-            "at": int(time.time()),
-            "next": values["next"],
-            "tries": 0,
-        }
+        session[PENDING_KEY] = {"id": staff.id, "at": int(time.time()), "next": values["next"]}
         return redirect(url_for("staff.login_code"))
     return _signed_in(staff, values["next"])
 
@@ -246,11 +242,12 @@ def login_code_submit() -> BaseResponse:
         return _signed_in(staff, safe_next(pending.get("next")) or "")
     record_action(db, staff, "totp-failed", f"staff:{staff.id}")
     db.commit()
-    tries = int(pending.get("tries", 0)) + 1
-    if tries >= CODE_TRIES:
+    # Counted on the server (the audit log), not in the cookie: an old copy of the cookie
+    # cannot buy more tries.
+    started = datetime.fromtimestamp(int(pending["at"]), UTC)
+    if failed_codes_since(db, staff, started) >= CODE_TRIES:
         session.pop(PENDING_KEY, None)
         return _start_again()
-    session[PENDING_KEY] = {**pending, "tries": tries}
     return _code_page({"code": [BAD_CODE]}, 400)
 
 

@@ -27,7 +27,14 @@ from sqlalchemy.orm import Session
 from hub.db import utcnow
 from hub.staff import totp
 from hub.staff.audit import record_action
-from hub.staff.models import NO_PASSWORD, Role, StaffPasswordLink, StaffSession, StaffUser
+from hub.staff.models import (
+    NO_PASSWORD,
+    Role,
+    StaffAction,
+    StaffPasswordLink,
+    StaffSession,
+    StaffUser,
+)
 from hub.staff.passwords import hash_password, needs_rehash, password_problem, verify_password
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -37,7 +44,14 @@ PASSWORD_LINK_HOURS = 72
 
 
 class StaffAccountError(ValueError):
-    """An account that cannot be made or changed as asked; the message says why."""
+    """An account that cannot be made or changed as asked; the message says why.
+
+    `field` names the form field it is about ("email", "name", "role", "password"), if any.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class TotpError(ValueError):
@@ -62,14 +76,14 @@ def _checked_new_account(session: Session, email: str, name: str, role: str) -> 
     name = name.strip()
     if not EMAIL.fullmatch(email) or len(email) > 254:
         raise StaffAccountError(
-            "Enter an email address in the correct format, like name@example.org"
+            "Enter an email address in the correct format, like name@example.org", "email"
         )
     if not name or len(name) > 120:
-        raise StaffAccountError("Enter a name of 1 to 120 characters")
+        raise StaffAccountError("Enter a name of 1 to 120 characters", "name")
     if role not in {r.value for r in Role}:
-        raise StaffAccountError(f"Choose a role: {', '.join(r.value for r in Role)}")
+        raise StaffAccountError(f"Choose a role: {', '.join(r.value for r in Role)}", "role")
     if find_staff(session, email) is not None:
-        raise StaffAccountError(f"There is already a staff account for {email}")
+        raise StaffAccountError(f"There is already a staff account for {email}", "email")
     return email, name
 
 
@@ -346,8 +360,20 @@ def confirm_totp(session: Session, staff: StaffUser, code: str, *, secret_key: s
     record_action(session, staff, "totp-enabled", f"staff:{staff.id}")
 
 
+def _locked(session: Session, staff: StaffUser) -> StaffUser:
+    """The account re-read under a row lock (PostgreSQL): two requests with one code queue up."""
+    query = (
+        select(StaffUser)
+        .where(StaffUser.id == staff.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).one()
+
+
 def check_totp(session: Session, staff: StaffUser, code: str, *, secret_key: str) -> bool:
     """Whether `code` is a fresh right code for this person (it cannot be used again after)."""
+    staff = _locked(session, staff)
     if not staff.totp_enabled or staff.totp_secret is None:
         return False
     try:
@@ -359,6 +385,16 @@ def check_totp(session: Session, staff: StaffUser, code: str, *, secret_key: str
         return False
     staff.totp_last_step = step
     return True
+
+
+def failed_codes_since(session: Session, staff: StaffUser, since: datetime) -> int:
+    """Wrong sign-in codes this person's sign-ins have had since `since` (from the audit log)."""
+    query = select(func.count(StaffAction.id)).where(
+        StaffAction.staff_id == staff.id,
+        StaffAction.action == "totp-failed",
+        StaffAction.at >= since,
+    )
+    return session.scalar(query) or 0
 
 
 def disable_totp(session: Session, staff: StaffUser, code: str, *, secret_key: str) -> None:

@@ -153,9 +153,7 @@ def user_add() -> Response:
         )  # fmt: skip
     except StaffAccountError as error:
         db.rollback()
-        message = str(error)
-        field = "name" if "name" in message.lower() and "email" not in message.lower() else "email"
-        return _new_user_page(values, {field: [message]}, 400)
+        return _new_user_page(values, {error.field or "email": [str(error)]}, 400)
     link = _link_for(token)
     _email_link(staff, link, new=True)
     db.commit()

@@ -44,6 +44,12 @@ def find_theme(session: Session, slug: str) -> LocalTheme | None:
     return session.scalar(select(LocalTheme).where(LocalTheme.slug == slug))
 
 
+def usable_theme(session: Session, slug: str) -> LocalTheme | None:
+    """The theme with this slug if people may choose it for something new (not retired)."""
+    theme = find_theme(session, slug)
+    return None if theme is None or theme.retired_at is not None else theme
+
+
 def national_name(code: str) -> str:
     """The national theme's display name for a code of the current taxonomy."""
     return load_taxonomy(CURRENT_VERSION).name_of(code)

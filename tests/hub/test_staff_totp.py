@@ -206,6 +206,22 @@ def test_five_wrong_codes_start_the_sign_in_again(app: Flask, db: Session) -> No
     assert len(actions(db, "totp-failed")) == 5
 
 
+def test_an_old_copy_of_the_cookie_buys_no_more_tries(app: Flask, db: Session) -> None:
+    staff, _secret = with_totp(app, db)
+    client = app.test_client()
+    login(client, staff.email)
+    with client.session_transaction() as session:
+        kept = dict(session)
+
+    for _ in range(4):
+        client.post("/staff/login/code", data=form(client, code="000000"))
+    with client.session_transaction() as session:
+        session.update(kept)
+    fifth = client.post("/staff/login/code", data=form(client, code="000000"))
+
+    assert fifth.status_code == 302 and fifth.headers["Location"] == "/staff/login"
+
+
 def test_the_code_step_expires(app: Flask, db: Session) -> None:
     staff, secret = with_totp(app, db)
     client = app.test_client()

@@ -193,6 +193,7 @@ def test_a_new_link_replaces_the_old_one_and_resets_a_password(
         ({"name": "X", "email": "x@example.org", "role": "boss"}, "role", "Choose a role"),
         ({"name": "X", "email": "not-an-email", "role": "moderator"}, "email", "correct format"),
         ({"name": "X", "email": "ad@example.org", "role": "moderator"}, "email", "already"),
+        ({"name": "N" * 121, "email": "x@example.org", "role": "moderator"}, "name", "1 to 120"),
     ],
 )
 def test_a_bad_new_account_is_refused_with_the_field_named(

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.gather.models import Contribution
 from hub.staff.models import StaffAction, StaffUser
 from hub.themes.models import LocalTheme
 from hub.themes.services import find_theme, list_themes
@@ -150,6 +151,21 @@ def test_a_retired_theme_is_no_longer_offered_until_restored(
     assert theme(db, "gp-access").retired
     assert "gp-access" not in api_slugs(client)
     assert "gp-access" not in {t.slug for t in list_themes(db)}
+    # nor accepted from someone who posts the old slug directly: nothing is stored
+    before = db.scalar(select(func.count()).select_from(Contribution))
+    refused = client.post(
+        "/api/v1/contributions",
+        json={
+            "kind": "idea",
+            "title": "Evening surgeries",
+            "body": "Open later on Thursdays.",
+            "theme": "gp-access",
+        },
+    )
+    assert refused.status_code == 400
+    assert refused.get_json()["errors"][0]["field"] == "theme"
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Contribution)) == before
     page = client.get("/staff/themes").get_data(as_text=True)
     assert "Retired" in page
     client.post(f"/staff/themes/{gp.id}/restore", data=form(client))
@@ -193,3 +209,20 @@ def test_an_unknown_theme_is_not_found(admin: tuple[FlaskClient, StaffUser]) -> 
 
     assert client.get("/staff/themes/99999").status_code == 404
     assert client.post("/staff/themes/99999/retire", data=form(client)).status_code == 404
+
+
+def test_usable_theme_leaves_out_retired_ones(
+    db: Session, admin: tuple[FlaskClient, StaffUser]
+) -> None:
+    from hub.themes.services import usable_theme
+
+    client, _ = admin
+    gp = theme(db, "gp-access")
+    assert usable_theme(db, "gp-access") is not None
+
+    client.post(f"/staff/themes/{gp.id}/retire", data=form(client))
+
+    db.rollback()
+    assert usable_theme(db, "gp-access") is None
+    assert find_theme(db, "gp-access") is not None  # old items keep it
+    assert usable_theme(db, "no-such-theme") is None
