@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from federation.canonical import canonical_json, parse_canonical, parse_json
 from federation.checkpoint import parse_signed_checkpoint
-from federation.disclosure import check_cells, protect_count
+from federation.disclosure import check_release, protect_count
 from federation.envelope import (
     PAYLOAD_TYPE,
     TrustedKey,
@@ -333,19 +333,19 @@ def test_check_statement_on_parsed_statements(
 def test_arbitrary_bodies(body: dict[str, Any]) -> None:
     only_typed_errors(lambda: validate_body("summary/1", body))
     only_typed_errors(lambda: validate_body("key-rotation/1", body))
-    only_typed_errors(lambda: check_cells(body))
+    only_typed_errors(lambda: check_release(body))
 
 
 @HEAVY_PROPERTIES
 @given(data=st.data())
-def test_check_cells_on_mutated_bodies(
+def test_check_release_on_mutated_bodies(
     data: st.DataObject, valid_body: Callable[[], dict[str, Any]]
 ) -> None:
     body = valid_body()
     path = data.draw(st.sampled_from(body_paths(body)), label="path")
     mutated = replaced(body, path, data.draw(json_values, label="new value"))
     if isinstance(mutated, dict):
-        only_typed_errors(lambda: check_cells(mutated))
+        only_typed_errors(lambda: check_release(mutated))
         only_typed_errors(lambda: validate_body("summary/1", mutated))
 
 
