@@ -8,6 +8,13 @@ each hub with synthetic contributions, has each hub push its signed summary
 (`hubnet hub push`), and prints the national priorities the aggregator built
 from the verified summaries. Every step runs the same `hubnet` commands a
 council or the national team would run.
+
+Each hub also has both sides of its day-to-day life to click through: demo
+staff in every role, a demo resident who follows items, comments and public
+status updates on popular items, and a moderation queue with items and
+comments waiting, a rejected item, a comment hidden after reports and a
+safeguarding escalation. A local SMTP sink (`hubnet mail-sink`) is one more
+process: every email the hubs send lands in `var/demo/mail` as a file.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,8 +40,28 @@ import click
 import requests
 
 from hubnet.demo_data import (
+    COMMENTS,
+    GENERIC_COMMENTS,
+    PAPER_ITEM,
+    PENDING_COMMENTS,
+    PHONE_ITEM,
+    QUEUE_ITEMS,
     QUOTE_CONSENT_RATE,
+    REJECTED_ITEM,
+    REJECTED_NOTE,
+    REJECTED_VALUE,
+    REPORT_REASONS,
+    REPORTED_COMMENT,
+    RESIDENT_PENDING,
+    RESIDENT_PUBLISHED,
+    RESIDENT_ROUTED_NOTE,
+    SAFEGUARDING_ITEM,
+    SAFEGUARDING_NOTE,
+    STATUS_STORIES,
+    STORY_ENDINGS,
     DemoArea,
+    StoryItem,
+    SyntheticContribution,
     census_profile,
     demo_areas,
     demo_period,
@@ -42,14 +70,25 @@ from hubnet.demo_data import (
 )
 
 AGGREGATOR_ID = "hubnet-national-england"
-# Demo staff on every hub, so the staff pages (release preview, quotes) can be tried.
-# The password is printed by the demo: these accounts exist only on a local demo.
+# Demo staff on every hub, one per role, so every staff page can be tried. The passwords
+# are printed by the demo: these accounts exist only on a local demo (.invalid addresses).
 DEMO_STAFF_PASSWORD = "demo-staff-password"
-DEMO_STAFF = (
-    ("admin@demo.hubnet.invalid", "Demo administrator", "admin"),
-    ("moderator@demo.hubnet.invalid", "Demo moderator", "moderator"),
-)
+DEMO_STAFF = (  # (email, name, role, what the role does)
+    ("admin@demo.hubnet.invalid", "Demo administrator", "admin",
+     "everything, and users, roles and themes"),
+    ("moderator@demo.hubnet.invalid", "Demo moderator", "moderator",
+     "the moderation queue, escalations, status updates"),
+    ("facilitator@demo.hubnet.invalid", "Demo facilitator", "facilitator",
+     "entering what people said on paper, by phone or at events"),
+    ("responder@demo.hubnet.invalid", "Demo responder", "responder",
+     "public status updates on items"),
+)  # fmt: skip
+# A confirmed resident account on every hub: it follows a few items, so "Your part" and the
+# status emails can be tried.
+DEMO_RESIDENT_EMAIL = "resident@demo.hubnet.invalid"
+DEMO_RESIDENT_PASSWORD = "demo-resident-password"
 DEMO_QUOTES = 6  # consented quotes per hub that two demo staff approve
+POPULAR_WITH_COMMENTS = 20  # the most supported items have comments from other residents
 
 
 @dataclass
@@ -112,6 +151,8 @@ def stop_leftovers(directory: Path) -> None:
     with contextlib.suppress(ValueError, OSError):
         recorded = json.loads(network.read_text())
         pids = [recorded["aggregator"]["pid"], *(hub["pid"] for hub in recorded["hubs"])]
+        if "mail_sink" in recorded:
+            pids.append(recorded["mail_sink"]["pid"])
         for pid in pids:
             if _is_demo_process(pid, directory):
                 click.echo(f"Stopping process {pid} left behind by an earlier demo.")
@@ -175,7 +216,9 @@ def seed_hub(
     with app.app_context():
         session = get_session()
         staff = {
-            role: add_staff(session, email=email, name=name, role=role, password=DEMO_STAFF_PASSWORD)
+            role: add_staff(
+                session, email=email, name=name, role=role, password=DEMO_STAFF_PASSWORD
+            )
             for email, name, role, _does in DEMO_STAFF
         }
         for slug, name, national in area.local_themes:
@@ -277,19 +320,13 @@ def seed_story(
     from sqlalchemy import inspect
 
     from hub.gather import moderation
-    from hub.gather.events import record_event
     from hub.gather.services import add_comment, get_or_create_participant, raise_contribution
+    from hub.moderation import services as staff_tools
     from hub.residents.accounts import register_account
     from hub.residents.services import follow
-    from hub.staff.audit import record_action
 
-    try:
-        from hub.moderation import services as staff_tools
-    except ImportError:  # a hub without the staff tools: status updates straight on the timeline
-        staff_tools = None  # type: ignore[assignment]
-    triage = staff_tools is not None and inspect(session.get_bind()).has_table(
-        "contribution_triage"
-    )
+    # criticality and escalations live in the staff tools' own table (migration 0008)
+    triage = inspect(session.get_bind()).has_table("contribution_triage")
     now = datetime.now(UTC).replace(microsecond=0)
     place = area.name
     local_to_national = {slug: code for slug, _name, code in area.local_themes}
@@ -299,10 +336,11 @@ def seed_story(
     def national(item: SyntheticContribution) -> str:
         return local_to_national.get(item.theme_slug, item.theme_slug)
 
-    def someone_else(*not_these: int) -> Any:
+    def someone_else(*not_these: int) -> int:
+        """A demo person's number, not one of these."""
         while (number := rng.choice(known)) in not_these:
             pass
-        return person(number)
+        return number
 
     def ago(hours: float) -> datetime:
         return now - timedelta(hours=hours)
@@ -321,13 +359,7 @@ def seed_story(
 
     def move(contribution: Any, stage: str, note: str, when: datetime) -> None:
         """A public status update by the demo responder, dated `when`."""
-        if staff_tools is not None:
-            staff_tools.update_stage(session, contribution, stage, note, staff["responder"])
-        else:
-            record_event(session, contribution, "status", stage=stage, note=note,
-                         staff=staff["responder"])  # fmt: skip
-            record_action(session, staff["responder"], "stage-changed",
-                          f"contribution:{contribution.id}", stage)  # fmt: skip
+        staff_tools.update_stage(session, contribution, stage, note, staff["responder"])
         _backdate_last_event(session, contribution, when)
         seeded.updates += 1
 
@@ -341,7 +373,8 @@ def seed_story(
     own = raise_story(
         RESIDENT_PUBLISHED,
         resident,
-        when=datetime.combine(period.start + timedelta(days=9), time(19, 30), tzinfo=UTC),
+        when=datetime.combine(period.start, datetime.min.time(), tzinfo=UTC)
+        + timedelta(days=9, hours=19, minutes=30),
         publish=True,
     )
     move(own, "routed", RESIDENT_ROUTED_NOTE, own.created_at + (now - own.created_at) / 3)
@@ -397,35 +430,35 @@ def seed_story(
 
     # A comment three people reported: hidden until a moderator restores or removes it.
     _n, target, item = popular[2]
-    rude = add_comment(session, contribution=target, participant=someone_else(item.person),
+    writer = someone_else(item.person)
+    rude = add_comment(session, contribution=target, participant=person(writer),
                        body=REPORTED_COMMENT, publish=True, created_at=ago(30))  # fmt: skip
     seeded.comments += 1
-    reporters: set[int] = set()
+    reporters = [item.person, writer]
     for reason in REPORT_REASONS:
-        reporter = someone_else(item.person, *reporters)
-        reporters.add(next(n for n in known if person(n) is reporter))
-        moderation.report(session, participant=reporter, target=rude, reason=reason,
-                          hide_at=moderation.reports_to_hide())  # fmt: skip
+        reporters.append(someone_else(*reporters))
+        moderation.report(session, participant=person(reporters[-1]), target=rude,
+                          reason=reason, hide_at=moderation.reports_to_hide())  # fmt: skip
 
     # Comments waiting for a moderator.
     for offset, text in enumerate(PENDING_COMMENTS):
         _n, target, item = popular[offset]
-        add_comment(session, contribution=target, participant=someone_else(item.person),
+        add_comment(session, contribution=target, participant=person(someone_else(item.person)),
                     body=text, publish=False, created_at=ago(2 + 3 * offset))  # fmt: skip
         seeded.waiting += 1
 
     # Items waiting for a moderator: one to publish, one to edit, one to reject.
     for offset, story in enumerate(QUEUE_ITEMS):
-        raise_story(story, someone_else(), when=ago(4 + 7 * offset), publish=False)
+        raise_story(story, person(someone_else()), when=ago(4 + 7 * offset), publish=False)
         seeded.waiting += 1
-    worry = raise_story(SAFEGUARDING_ITEM, someone_else(), when=ago(20), publish=False)
+    worry = raise_story(SAFEGUARDING_ITEM, person(someone_else()), when=ago(20), publish=False)
     seeded.waiting += 1
     if triage:
         staff_tools.set_criticality(session, worry, "high", staff["moderator"])
         staff_tools.escalate(session, worry, SAFEGUARDING_NOTE, staff["moderator"])
 
     # Rejected, with the value it broke (its author has no account, so nobody is emailed).
-    advert = raise_story(REJECTED_ITEM, someone_else(), when=ago(50), publish=False)
+    advert = raise_story(REJECTED_ITEM, person(someone_else()), when=ago(50), publish=False)
     moderation.reject_contribution(
         session, advert, staff["moderator"], REJECTED_VALUE, REJECTED_NOTE
     )
@@ -433,29 +466,20 @@ def seed_story(
     # Assisted digital: the facilitator enters what people said on paper and by phone.
     for story, channel in ((PAPER_ITEM, "paper"), (PHONE_ITEM, "phone")):
         participant = get_or_create_participant(session, None)
-        if staff_tools is not None:
-            entered = staff_tools.enter_for_someone(
-                session,
-                staff_tools.AssistedEntry(
-                    channel=channel,
-                    kind=story.kind,
-                    title=story.title,
-                    body=story.body.format(place=place),
-                    theme_slug=story.theme,
-                    ward_code=None,
-                    about_you={},
-                    consent=True,
-                    quote_consent=False,
-                ),
-                participant=participant,
-                staff=staff["facilitator"],
-                publish=False,
-            )
-        else:
-            entered = raise_contribution(
-                session, participant=participant, kind=story.kind, title=story.title,
-                body=story.body.format(place=place), theme_slug=story.theme, channel=channel,
-            )  # fmt: skip
+        entry = staff_tools.AssistedEntry(
+            channel=channel,
+            kind=story.kind,
+            title=story.title,
+            body=story.body.format(place=place),
+            theme_slug=story.theme,
+            ward_code=None,
+            about_you={},
+            consent=True,  # the person agreed to what they said being put on the hub
+            quote_consent=False,
+        )
+        entered = staff_tools.enter_for_someone(
+            session, entry, participant=participant, staff=staff["facilitator"], publish=False
+        )
         if channel == "paper":
             moderation.publish_contribution(session, entered, staff["moderator"])
         else:
@@ -468,14 +492,37 @@ class DemoNetwork:
     def __init__(self, directory: Path, *, base_port: int) -> None:
         self.directory = directory.resolve()
         self.areas = demo_areas()
-        ports = choose_ports(base_port, 1 + len(self.areas))
+        ports = choose_ports(base_port, 2 + len(self.areas))
         self.aggregator = Process(
             "aggregator", f"http://127.0.0.1:{ports[0]}", self.directory / "aggregator"
         )
         self.hubs = [
             Process(area.slug, f"http://127.0.0.1:{port}", self.directory / area.slug)
-            for area, port in zip(self.areas, ports[1:], strict=True)
+            for area, port in zip(self.areas, ports[1:-1], strict=True)
         ]
+        # The local SMTP server every hub sends its emails to; each one becomes a file here.
+        self.mail_sink = Process(
+            "mail-sink", f"smtp://127.0.0.1:{ports[-1]}", self.directory / "mail"
+        )
+
+    @property
+    def processes(self) -> list[Process]:
+        return [self.mail_sink, self.aggregator, *self.hubs]
+
+    def hub_settings(self, area: DemoArea, hub: Process) -> dict[str, str | int | bool]:
+        """What a council would add to hub.toml: its name, its address, and where mail goes."""
+        domain = f"{area.slug}.demo.hubnet.invalid"
+        return {
+            "HUB_ORGANISATION": area.organisation,
+            "HUB_CONTACT_EMAIL": f"hub@{domain}",
+            "PUBLIC_URL": hub.url,
+            # served over plain http on 127.0.0.1: a Secure cookie would never come back
+            "SESSION_COOKIE_SECURE": False,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": int(self.mail_sink.url.rsplit(":", 1)[1]),
+            "SMTP_STARTTLS": False,
+            "MAIL_FROM": f"{area.name} health and care hub <no-reply@{domain}>",
+        }
 
     # -- set-up -----------------------------------------------------------------
 
@@ -517,11 +564,12 @@ class DemoNetwork:
                     "--public-key", str(hub.instance / "hub-key.pub"),
                 )
             )  # fmt: skip
+            add_settings(hub.instance / "hub.toml", self.hub_settings(area, hub))
 
     def seed(self, period_start: date, period_end: date, *, count: int, seed: int) -> None:
         for area, hub in zip(self.areas, self.hubs, strict=True):
             started = time.monotonic()
-            made, supported = seed_hub(
+            seeded = seed_hub(
                 hub.instance,
                 area,
                 period_start=period_start,
@@ -530,11 +578,38 @@ class DemoNetwork:
                 seed=seed,
             )
             click.echo(
-                f"Seeded {area.name}: {made:,} contributions and {supported:,} 'me too' supports "
+                f"Seeded {area.name}: {seeded.contributions:,} contributions, "
+                f"{seeded.supports:,} 'me too' supports, {seeded.comments} comments, "
+                f"{seeded.updates} status updates, {seeded.waiting} items and comments waiting "
+                f"for a moderator, {seeded.emails} emails sent "
                 f"({time.monotonic() - started:.1f} s)"
             )
 
     # -- processes --------------------------------------------------------------
+
+    def start_mail_sink(self, timeout: float = 30) -> None:
+        """`hubnet mail-sink` in its own process, listening before any hub sends mail."""
+        logs = self.directory / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        port = int(self.mail_sink.url.rsplit(":", 1)[1])
+        log = (logs / "mail-sink.log").open("ab")
+        self.mail_sink.popen = subprocess.Popen(
+            _hubnet("mail-sink", "--port", str(port), "--dir", str(self.mail_sink.instance)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.mail_sink.popen.poll() is not None:
+                raise click.ClickException(
+                    f"the mail sink stopped while starting (exit {self.mail_sink.popen.returncode})"
+                    f":\n{(logs / 'mail-sink.log').read_text(errors='replace')[-3000:]}"
+                )
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                return
+            time.sleep(0.1)
+        raise click.ClickException(f"the mail sink did not listen on port {port} in {timeout} s")
 
     def start(self) -> None:
         logs = self.directory / "logs"
@@ -575,7 +650,11 @@ class DemoNetwork:
         )
 
     def stop(self) -> None:
-        running = [p for p in [*self.hubs, self.aggregator] if p.popen and p.popen.poll() is None]
+        running = [
+            p
+            for p in [*self.hubs, self.aggregator, self.mail_sink]
+            if p.popen and p.popen.poll() is None
+        ]
         for process in running:
             assert process.popen is not None
             with contextlib.suppress(ProcessLookupError):
@@ -604,6 +683,12 @@ class DemoNetwork:
                 "instance": str(self.aggregator.instance),
             },
             "hubs": [],
+            "mail_sink": {
+                "host": "127.0.0.1",
+                "port": int(self.mail_sink.url.rsplit(":", 1)[1]),
+                "pid": self.mail_sink.popen.pid if self.mail_sink.popen else None,
+                "dir": str(self.mail_sink.instance),
+            },
         }
         from federation.keys import key_id, load_public_key
 
@@ -651,6 +736,43 @@ class DemoNetwork:
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
+
+
+def add_settings(config_file: Path, settings: dict[str, str | int | bool]) -> None:
+    """Set these keys in a hub.toml that `hubnet hub init` wrote (its comments are kept)."""
+    import tomllib
+
+    from hubnet.config import write_toml
+
+    text = config_file.read_text(encoding="utf-8")
+    header = "\n".join(
+        line.removeprefix("#").removeprefix(" ")
+        for line in text.splitlines()
+        if line.startswith("#")
+    )
+    header += "\n\nSet by `hubnet demo` for a hub served on 127.0.0.1: " + ", ".join(settings)
+    write_toml(config_file, {**tomllib.loads(text), **settings}, header=header)
+
+
+def print_logins(network: DemoNetwork) -> None:
+    """The demo's accounts, and where to look, for someone clicking through a hub."""
+    click.echo(f"\nStaff sign-in on every hub at /staff/login, password {DEMO_STAFF_PASSWORD}:")
+    for email, _name, role, does in DEMO_STAFF:
+        click.echo(f"  {email:<34} {role:<12} {does}")
+    click.echo(
+        f"Resident sign-in on every hub at /account/sign-in: {DEMO_RESIDENT_EMAIL}, password "
+        f"{DEMO_RESIDENT_PASSWORD}\n  (confirmed; follows its own items and two others: see "
+        "/your-part)"
+    )
+    click.echo(
+        "Waiting in each hub's moderation queue (/staff/moderation): new items to publish, "
+        "edit or reject,\n  comments, a comment hidden after three reports, and a safeguarding "
+        "escalation (/staff/escalations)."
+    )
+    click.echo(
+        f"Emails the hubs send (status updates, account links) land in {network.mail_sink.instance}"
+        f"\n  as .eml files (SMTP sink on 127.0.0.1:{network.mail_sink.url.rsplit(':', 1)[1]})."
+    )
 
 
 def print_top(priorities: dict[str, Any], *, limit: int = 10) -> None:
@@ -721,6 +843,7 @@ def demo_command(
     signal.signal(signal.SIGTERM, _terminate)
     try:
         network.initialise()
+        network.start_mail_sink()
         network.seed(period.start, period.end, count=contributions, seed=seed)
         network.start()
         network_file = network.write_network_file()
@@ -736,20 +859,14 @@ def demo_command(
             f"  National aggregator  {network.aggregator.url}/priorities?period={period.label}"
         )
         for area, hub in zip(network.areas, network.hubs, strict=True):
-            click.echo(f"  {area.name + ' hub':<20} {hub.url}/")
+            click.echo(f"  {area.name + ' hub':<20} {hub.url}/  ({area.organisation})")
         click.echo(f"  Every URL and public key: {network_file}")
-        click.echo(
-            f"  Staff pages (/staff/login) on each hub: {DEMO_STAFF[0][0]} or "
-            f"{DEMO_STAFF[1][0]}, password {DEMO_STAFF_PASSWORD}"
-        )
         click.echo(
             f"  Verify the national log yourself: .venv/bin/hubnet audit {network.aggregator.url}"
         )
-        click.echo("Press Ctrl-C to stop.")
-        while all(
-            p.popen is not None and p.popen.poll() is None
-            for p in [network.aggregator, *network.hubs]
-        ):
+        print_logins(network)
+        click.echo("\nPress Ctrl-C to stop.")
+        while all(p.popen is not None and p.popen.poll() is None for p in network.processes):
             time.sleep(1)
         raise click.ClickException(
             "a demo process stopped unexpectedly; see " + str(directory / "logs")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -71,6 +72,7 @@ def mail_sink_command(port: int, directory: Path) -> None:
     """A local SMTP server for demos and tests: keeps every message as a file, relays nothing."""
     from hub.mail.sink import MailSink  # aiosmtpd is only needed here
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: Any) -> None:
