@@ -37,9 +37,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_private_links")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_private_links_token_hash")),
     )
-    op.create_index(
-        op.f("ix_private_links_participant_id"), "private_links", ["participant_id"]
-    )
+    op.create_index(op.f("ix_private_links_participant_id"), "private_links", ["participant_id"])
     op.create_table(
         "resident_accounts",
         sa.Column("id", sa.Integer(), nullable=False),
