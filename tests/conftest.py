@@ -1,4 +1,4 @@
-"""Fixtures every test package shares: a fresh, real database per test.
+"""Fixtures every test package shares: a fresh, real database per test, and one Chromium.
 
 By default each test gets its own SQLite file. With HUBNET_TEST_DATABASE_URL
 set to a PostgreSQL server URL (as `.ci/run` does), each test gets its own
@@ -14,10 +14,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 DatabaseFactory = Callable[[str], str]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NO_CHROMIUM = "Chromium is not installed (apt-get install chromium); `make test` installs it"
 
 
 def _postgres_admin_url() -> str | None:
@@ -58,3 +71,19 @@ def _psycopg(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, started once for the whole run.
+
+    One Playwright driver per run: Playwright's sync API refuses to start a second
+    driver while another is open in the same thread, so every browser test
+    (tests/browser and tests/e2e) shares this one.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

@@ -7,8 +7,9 @@ mail goes to a local SMTP sink. Chromium is Debian's (`/usr/bin/chromium`); wher
 it is missing every browser test is skipped, saying so.
 
 Fixtures: `served_hub` (the served hub: url, instance, staff accounts, seeded ids, mail),
-`browser`, `anonymous_page` (a fresh context) and `staff_page(role)` (a context
-signed in as that role). Helpers `check_axe` and `screenshot` are in axe.py.
+`browser` (from tests/conftest.py), `anonymous_page` (a fresh context) and
+`staff_page(role)` (a context signed in as that role). Helpers `check_axe` and
+`screenshot` are in axe.py.
 """
 
 from __future__ import annotations
@@ -21,23 +22,15 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from federation.keys import save_public_key
 from hubnet.config import write_toml
 from tests.browser.mailsink import MailSink
 from tests.browser.seed import PASSWORD, RESIDENT, add_staff, email_of, seed
+from tests.conftest import CHROMIUM, NO_CHROMIUM
 from tests.e2e.network import Server, hubnet
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-NO_CHROMIUM = "Chromium is not installed (apt-get install chromium); `make test` installs it"
 HERE = Path(__file__).parent
 
 
@@ -110,16 +103,6 @@ def served_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     finally:
         server.stop()
         mail.stop()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(NO_CHROMIUM)
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
