@@ -58,6 +58,34 @@ def check_axe(page: Page) -> None:
         raise AssertionError(f"axe found {len(violations)} violation(s) on {page.url}:\n{report}")
 
 
+def check_axe_without_javascript(page: Page) -> None:
+    """`check_axe` for a page open in a context with JavaScript switched off.
+
+    axe is JavaScript, and Chromium with scripts off never runs its timers, so axe
+    would wait for ever. Instead the page's HTML as the resident has it now is
+    served again, at the same address (so its styles load from the hub), to a fresh
+    tab with JavaScript on, and checked there (the NHS.UK scripts run on it there, as
+    they would for a resident with JavaScript on).
+    """
+    html = page.content()
+    target = page.url
+    browser = page.context.browser
+    assert browser is not None
+    context = browser.new_context(locale="en-GB")
+    try:
+        checker = context.new_page()
+        checker.route(
+            lambda url: url == target,
+            lambda route: route.fulfill(
+                status=200, content_type="text/html; charset=utf-8", body=html
+            ),
+        )
+        checker.goto(target)
+        check_axe(checker)
+    finally:
+        context.close()
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Save the whole page as var/artifacts/screenshots/NAME.png and return the path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
