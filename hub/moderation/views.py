@@ -45,6 +45,7 @@ from hub.gather.models import (
     Report,
     Stage,
     Status,
+    Ward,
 )
 from hub.gather.schemas import ContributionInputSchema, check_about_you
 from hub.gather.services import (
@@ -83,6 +84,16 @@ UPDATERS = (Role.MODERATOR.value, Role.RESPONDER.value)
 ENTERERS = (Role.MODERATOR.value, Role.FACILITATOR.value)
 PAGE_SIZE = 25
 SAME_PERSON = "assisted_participant"  # session: whose items a facilitator is entering
+
+
+@pages.app_template_global("ward_label")
+def ward_label(code: str | None) -> str:
+    """A ward as staff read it: "Ardwick (E05011235)"; the bare code if it is no longer listed."""
+    if not code:
+        return "Not given"
+    ward = get_session().get(Ward, code)
+    return f"{ward.name} ({code})" if ward is not None else code
+
 
 STAGE_WORDS = {
     "raised": "Raised",

@@ -24,7 +24,13 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's violations on the page as it is now (WCAG 2.2 AA tags)."""
+    """axe-core's violations on the page as it is now (WCAG 2.2 AA tags).
+
+    Waits for the page's load event first: a click that navigates returns once the new
+    page is committed, and axe run before its stylesheet applies measures unstyled
+    links (a false target-size failure).
+    """
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate(

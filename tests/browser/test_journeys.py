@@ -213,6 +213,7 @@ def test_raise_moderate_publish_support_comment_follow_update_download_and_delet
     # A moderator takes out the name and publishes it.
     moderator = staff_page("moderator")
     open_in_moderation(moderator, hub, title)
+    expect(moderator.locator("main")).to_contain_text("Ardwick (E05011235)")
     step(moderator, "journey-moderation-item")
     moderator.get_by_label("What they wrote").fill(
         "[name removed] I ring every morning. The phone line is always busy."

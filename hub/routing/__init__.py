@@ -1,0 +1,1 @@
+"""Triage and routing: published items sent to a named local organisation, and their responses."""
