@@ -1,0 +1,1 @@
+"""Citizens' Jury and Assembly: fair stratified random selection of panels from a volunteer pool."""
