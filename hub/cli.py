@@ -30,6 +30,7 @@ from hub.privacy.cli import privacy_group
 from hub.staff.cli import staff_group
 from hub.summary.cli import preview_command, summary_command
 from hub.themes.cli import themes_group
+from hub.voices.cli import profile_group
 from hubnet.config import write_toml
 from hubnet.db import upgrade_database
 from hubnet.serve import serve
@@ -218,6 +219,7 @@ def serve_command(instance: Path, host: str, port: int, workers: int) -> None:
 
 hub_group.add_command(themes_group)
 hub_group.add_command(wards_group)
+hub_group.add_command(profile_group)
 hub_group.add_command(summary_command)
 hub_group.add_command(preview_command)
 hub_group.add_command(privacy_group)

@@ -63,6 +63,7 @@ STAFF_NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("Escalations", "moderation.escalations_page", ("moderator",)),
     ("Status updates", "moderation.updates", ("moderator", "responder")),
     ("Assisted digital", "moderation.assisted", ("moderator", "facilitator")),
+    ("Hidden voices", "voices.hidden_voices", ("moderator", "facilitator")),
     ("Quotes", "quotes.index", ("moderator",)),
     ("Release preview", "releases.index", ("admin",)),
     ("Themes", "themes.staff_index", ("admin",)),

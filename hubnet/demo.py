@@ -192,7 +192,8 @@ def seed_hub(
     Most items are published; a few wait for a moderator, one was rejected, a
     reported comment is hidden, popular items have comments and public status
     updates, and a demo resident follows some of them (`seed_story`). The
-    emails this queues are sent to the hub's SMTP server when it has one.
+    emails this queues are sent to the hub's SMTP server when it has one. The hub's
+    population profile is the area's illustrative one (`demo_profile`), for hidden voices.
     """
     from federation.periods import Period
     from hub import create_app
@@ -205,6 +206,8 @@ def seed_hub(
     from hub.quotes.services import approve, propose
     from hub.staff.services import add_staff
     from hub.themes.services import add_local_theme
+    from hub.voices.profile import demo_profile
+    from hub.voices.store import save_profile
     from hubnet.db import get_session
 
     period = Period(period_start, period_end)
@@ -279,6 +282,8 @@ def seed_hub(
         if app.config.get("SMTP_HOST"):
             seeded.emails = send_pending(app).sent
     app.extensions["hubnet.engine"].dispose()
+    # Hidden voices compares the participants with this illustrative profile (labelled so).
+    save_profile(instance, demo_profile(area.gss), datetime.now(UTC))
     return seeded
 
 

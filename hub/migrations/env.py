@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 import hub.audit.models
 import hub.gather.models
 import hub.outbox.models
+import hub.routing.models
 import hub.themes.models  # noqa: F401
 from hub.db import Base
 from hubnet.db import make_engine

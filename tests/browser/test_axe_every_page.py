@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from playwright.sync_api import ConsoleMessage, Page
 
 from hub import create_app
 from hub.db import MIGRATIONS
+from hub.voices.profile import demo_profile
+from hub.voices.store import PROFILE_CSV, PROFILE_META, save_profile
 from hubnet.db import upgrade_database
 from tests.browser.axe import check_axe, screenshot
 from tests.browser.conftest import Hub
@@ -72,6 +75,15 @@ def _then(*steps: Callable[[Page], None]) -> Callable[[Page], None]:
     return run
 
 
+def _no_profile(instance: Path) -> None:
+    for name in (PROFILE_CSV, PROFILE_META):
+        (instance / name).unlink(missing_ok=True)
+
+
+def _demo_profile(instance: Path) -> None:
+    save_profile(instance, demo_profile("E08000003"), datetime.now(UTC))
+
+
 def _sign_in_with_totp(page: Page) -> None:
     page.locator("#email").fill(email_of(TOTP_STAFF))
     page.locator("#password").fill(PASSWORD)
@@ -87,6 +99,7 @@ class Visit:
     role: str | None = None  # a staff role (or "resident") to sign in as; None: not signed in
     then: Callable[[Page], None] | None = None  # something to do before checking
     status: int = 200
+    setup: Callable[[Path], None] | None = None  # done to the hub's instance folder first
 
 
 STEPS = ["kind", "theme", "details", "ward", "values", "about-you", "consent"]
@@ -199,6 +212,10 @@ PLAN: dict[str, list[Visit]] = {
         )
     ],
     "/staff/escalations": [Visit("staff-escalations", "/staff/escalations", role=ADMIN)],
+    "/staff/hidden-voices": [
+        Visit("staff-hidden-voices-no-profile", "/staff/hidden-voices", ADMIN, setup=_no_profile),
+        Visit("staff-hidden-voices", "/staff/hidden-voices", ADMIN, setup=_demo_profile),
+    ],
     "/staff/updates": [Visit("staff-updates", "/staff/updates", role=ADMIN)],
     "/staff/updates/<int:contribution_id>": [
         Visit("staff-update", "/staff/updates/{contribution_id}", role=ADMIN)
@@ -264,6 +281,8 @@ def test_page_has_no_axe_violations(
     anonymous_page: Page,
     staff_page: Callable[[str], Page],
 ) -> None:
+    if visit.setup:
+        visit.setup(served_hub.instance)
     page = staff_page(visit.role) if visit.role else anonymous_page
     blocked: list[str] = []
 

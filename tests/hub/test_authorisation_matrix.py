@@ -36,6 +36,7 @@ ADMIN = frozenset({"admin"})
 MODERATION = frozenset({"admin", "moderator"})
 UPDATES = frozenset({"admin", "moderator", "responder"})  # public stage and note
 ASSISTED = frozenset({"admin", "moderator", "facilitator"})  # entering for someone
+VOICES = frozenset({"admin", "moderator", "facilitator"})  # hidden voices
 
 ITEM = "/staff/moderation/items/<int:contribution_id>"
 COMMENT = "/staff/moderation/comments/<int:comment_id>"
@@ -102,6 +103,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # assisted digital: moderators and facilitators
     ("GET", "/staff/assisted"): ASSISTED,
     ("POST", "/staff/assisted"): ASSISTED,
+    # hidden voices: admins, moderators and facilitators
+    ("GET", "/staff/hidden-voices"): VOICES,
 }
 # Open to everyone: signing in (password, then the TOTP code) and out, and the one-time
 # set-password link (the token in the address is the permission).
