@@ -104,6 +104,7 @@ ROUTES: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
     "themes.update": ("POST", "/staff/themes/{theme}", ()),
     "themes.retire": ("POST", "/staff/themes/{theme}/retire", ()),
     "themes.restore": ("POST", "/staff/themes/{theme}/restore", ()),
+    "voices.hidden_voices": ("GET", "/staff/hidden-voices", ("moderator", "facilitator")),
 }
 # Reached without signing in: signing in and out, and a one-time set-password link.
 PUBLIC = {
