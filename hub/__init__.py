@@ -33,6 +33,7 @@ from hub import (
     pages,
     quotes,
     residents,
+    routing,
     security,
     staff,
     summary,
@@ -40,10 +41,6 @@ from hub import (
     voices,
 )
 from hub.db import MIGRATIONS
-
-# Routing has no pages yet, but its tables must be in the metadata, so deleting a resident's
-# items also follows the routings' foreign keys.
-from hub.routing import models as _routing_models  # noqa: F401
 from hubnet.config import load_config
 from hubnet.db import init_database
 from hubnet.problems import register_api_errors
@@ -186,6 +183,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     residents.init_app(app)
     moderation.init_app(app)
+    routing.init_app(app)
     voices.init_app(app)
     pages.init_app(app)  # branding, navigation, /accessibility (hub/pages.py)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # tidy HTML from templates

@@ -53,6 +53,7 @@ MAIN_NAV: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("What people have raised", ("gather.contributions_page",), ("gather.contribution",)),
     ("Values", ("gather.values_page",), ("gather.values_page",)),
     ("Your part", ("residents.your_part",), ("residents.",)),
+    ("You said, we did", ("routing_public.you_said_we_did",), ("routing_public.",)),
 ]
 
 # The staff bar: (text, endpoint, roles that may use it; none: every role). Staff pages that
@@ -63,6 +64,8 @@ STAFF_NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("Escalations", "moderation.escalations_page", ("moderator",)),
     ("Status updates", "moderation.updates", ("moderator", "responder")),
     ("Assisted digital", "moderation.assisted", ("moderator", "facilitator")),
+    ("Routing", "routing.triage_list", ("moderator",)),
+    ("Responses", "routing.responses", ("responder",)),
     ("Hidden voices", "voices.hidden_voices", ("moderator", "facilitator")),
     ("Quotes", "quotes.index", ("moderator",)),
     ("Release preview", "releases.index", ("admin",)),

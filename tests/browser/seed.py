@@ -29,6 +29,7 @@ from hub.residents import accounts
 from hub.residents.links import issue_private_link
 from hub.residents.models import TokenPurpose
 from hub.residents.notify import unfollow_token
+from hub.routing import services as routing
 from hub.staff import totp
 from hub.staff.models import StaffUser
 from hub.staff.services import confirm_totp, issue_password_link, start_totp
@@ -147,6 +148,18 @@ def seed(instance: Path) -> dict[str, Any]:
             _enable_totp(db, str(app.config["SECRET_KEY"]))
             theme = find_theme(db, "gp-access")
             assert theme is not None
+            admin = db.scalar(select(StaffUser).where(StaffUser.email == email_of("admin")))
+            responder = db.scalar(select(StaffUser).where(StaffUser.email == email_of("responder")))
+            trust = routing.add_organisation(
+                db, admin, "Central NHS Foundation Trust", "nhs-trust", "R0A", "pals@trust.example"
+            )
+            routing.link_staff(db, responder, trust, admin)
+            routed = routing.route(db, items[1], trust, responder, admin)
+            answered = routing.route(db, items[2], trust, None, admin)
+            routing.respond(
+                db, answered, admin, "We agree the list is too long.", "change-planned",
+                change_description="Two more NHS dentists from April.",
+            )  # fmt: skip
             ids = {
                 "contribution_id": items[0].id,
                 "pending_id": pending.id,
@@ -156,6 +169,9 @@ def seed(instance: Path) -> dict[str, Any]:
                 "quote_id": quote.id,
                 "theme_id": theme.id,
                 "staff_id": moderator.id,
+                "routed_id": items[1].id,
+                "routing_id": routed.id,
+                "answered_routing_id": answered.id,
                 "link_token": link.rsplit("/", 1)[1],
                 "confirm_token": confirm,
                 "reset_token": reset,

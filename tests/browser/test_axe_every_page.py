@@ -112,6 +112,8 @@ PLAN: dict[str, list[Visit]] = {
     "/values": [Visit("values", "/values")],
     "/accessibility": [Visit("accessibility", "/accessibility")],
     "/federation": [Visit("federation", "/federation")],
+    "/you-said-we-did": [Visit("you-said-we-did", "/you-said-we-did")],
+    "/organisations": [Visit("organisations", "/organisations")],
     # raising something, question by question
     "/raise": [Visit("raise-start", "/raise")],
     "/raise/<step>": [
@@ -219,6 +221,22 @@ PLAN: dict[str, list[Visit]] = {
     "/staff/updates": [Visit("staff-updates", "/staff/updates", role=ADMIN)],
     "/staff/updates/<int:contribution_id>": [
         Visit("staff-update", "/staff/updates/{contribution_id}", role=ADMIN)
+    ],
+    "/staff/routing": [Visit("staff-routing", "/staff/routing", role=ADMIN)],
+    "/staff/routing/<int:contribution_id>": [
+        Visit("staff-routing-item", "/staff/routing/{contribution_id}", role=ADMIN),
+        Visit("staff-routing-errors", "/staff/routing/{contribution_id}", ADMIN, then=_send_empty),
+        Visit("staff-routing-routed", "/staff/routing/{routed_id}", role=ADMIN),
+    ],
+    "/staff/organisations": [
+        Visit("staff-organisations", "/staff/organisations", role=ADMIN),
+        Visit("staff-organisations-errors", "/staff/organisations", ADMIN, then=_send_empty),
+    ],
+    "/staff/responses": [Visit("staff-responses", "/staff/responses", role=ADMIN)],
+    "/staff/responses/<int:routing_id>": [
+        Visit("staff-response", "/staff/responses/{routing_id}", role=ADMIN),
+        Visit("staff-response-errors", "/staff/responses/{routing_id}", ADMIN, then=_send_empty),
+        Visit("staff-response-answered", "/staff/responses/{answered_routing_id}", role=ADMIN),
     ],
     "/staff/assisted": [
         Visit("staff-assisted", "/staff/assisted", role=ADMIN),

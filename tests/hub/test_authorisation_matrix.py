@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hub.gather.services import add_comment
 from hub.quotes.services import propose
+from hub.routing import services as routing
 from hub.staff.auth import SESSION_KEY
 from hub.staff.models import StaffUser
 from hub.staff.services import start_session
@@ -37,6 +38,7 @@ MODERATION = frozenset({"admin", "moderator"})
 UPDATES = frozenset({"admin", "moderator", "responder"})  # public stage and note
 ASSISTED = frozenset({"admin", "moderator", "facilitator"})  # entering for someone
 VOICES = frozenset({"admin", "moderator", "facilitator"})  # hidden voices
+RESPONSES = frozenset({"admin", "responder"})  # answering routed items
 
 ITEM = "/staff/moderation/items/<int:contribution_id>"
 COMMENT = "/staff/moderation/comments/<int:comment_id>"
@@ -105,6 +107,18 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/staff/assisted"): ASSISTED,
     # hidden voices: admins, moderators and facilitators
     ("GET", "/staff/hidden-voices"): VOICES,
+    # triage and routing: moderators triage and see organisations, admins change them,
+    # responders answer their organisation's items
+    ("GET", "/staff/routing"): MODERATION,
+    ("GET", "/staff/routing/<int:contribution_id>"): MODERATION,
+    ("POST", "/staff/routing/<int:contribution_id>"): MODERATION,
+    ("GET", "/staff/organisations"): MODERATION,
+    ("POST", "/staff/organisations"): ADMIN,
+    ("POST", "/staff/organisations/link"): ADMIN,
+    ("GET", "/staff/responses"): RESPONSES,
+    ("GET", "/staff/responses/<int:routing_id>"): RESPONSES,
+    ("POST", "/staff/responses/<int:routing_id>"): RESPONSES,
+    ("POST", "/staff/responses/<int:routing_id>/change"): RESPONSES,
 }
 # Open to everyone: signing in (password, then the TOTP code) and out, and the one-time
 # set-password link (the token in the address is the permission).
@@ -166,6 +180,9 @@ def samples(db: Session) -> dict[str, Any]:
     comment = add_comment(db, contribution=contribution, participant=person(db), body="Same here.")
     theme = add_local_theme(db, "hospital-discharge", "Hospital discharge", "other")
     target = make_staff(db, "target@example.org", "responder")  # someone to manage
+    router = make_staff(db, "router@example.org", "moderator")
+    organisation = routing.add_organisation(db, router, "Adult Social Care", "council-department")
+    routed = routing.route(db, raise_item(db, person(db)), organisation, None, router)
     db.commit()
     return {
         "quote_id": quote.id,
@@ -173,6 +190,7 @@ def samples(db: Session) -> dict[str, Any]:
         "comment_id": comment.id,
         "theme_id": theme.id,
         "staff_id": target.id,
+        "routing_id": routed.id,
     }
 
 

@@ -18,15 +18,17 @@ from werkzeug.routing import IntegerConverter
 
 from hub.gather.services import add_comment
 from hub.quotes.services import propose
+from hub.routing import services as routing
 from hub.themes.services import find_theme
 from tests.hub.conftest import person, raise_item
 from tests.hub.staff_helpers import ROLES, form, make_staff, staff_client
 
 # endpoint → (method, path, roles allowed besides admin; None = any signed-in staff).
-# Paths name the sample they need: {quote}, {item}, {comment}, {staff}, {theme}.
+# Paths name the sample they need: {quote}, {item}, {comment}, {staff}, {theme}, {routing}.
 MODERATOR = ("moderator",)
 UPDATERS = ("moderator", "responder")
 ENTERERS = ("moderator", "facilitator")
+RESPONDERS = ("responder",)
 ROUTES: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
     "staff.home": ("GET", "/staff/", None),
     "staff.actions": ("GET", "/staff/actions", ()),
@@ -105,6 +107,16 @@ ROUTES: dict[str, tuple[str, str, tuple[str, ...] | None]] = {
     "themes.retire": ("POST", "/staff/themes/{theme}/retire", ()),
     "themes.restore": ("POST", "/staff/themes/{theme}/restore", ()),
     "voices.hidden_voices": ("GET", "/staff/hidden-voices", ("moderator", "facilitator")),
+    "routing.triage_list": ("GET", "/staff/routing", MODERATOR),
+    "routing.triage_page": ("GET", "/staff/routing/{item}", MODERATOR),
+    "routing.triage_submit": ("POST", "/staff/routing/{item}", MODERATOR),
+    "routing.organisations": ("GET", "/staff/organisations", MODERATOR),
+    "routing.organisation_add": ("POST", "/staff/organisations", ()),
+    "routing.organisation_link": ("POST", "/staff/organisations/link", ()),
+    "routing.responses": ("GET", "/staff/responses", RESPONDERS),
+    "routing.response_page": ("GET", "/staff/responses/{routing}", RESPONDERS),
+    "routing.response_submit": ("POST", "/staff/responses/{routing}", RESPONDERS),
+    "routing.change_submit": ("POST", "/staff/responses/{routing}/change", RESPONDERS),
 }
 # Reached without signing in: signing in and out, and a one-time set-password link.
 PUBLIC = {
@@ -121,7 +133,8 @@ BLUEPRINTS = ("staff.", "quotes.", "moderation.", "themes.")
 
 @pytest.fixture
 def samples(db: Session) -> dict[str, int]:
-    """One of each thing a staff path names: a quote, an item, a comment, a colleague, a theme."""
+    """One of each thing a staff path names: a quote, an item, a comment, a colleague, a theme,
+    a routed item."""
     contribution = raise_item(db, person(db), publish=True)
     contribution.quote_consent = True
     quote = propose(db, contribution)
@@ -129,6 +142,9 @@ def samples(db: Session) -> dict[str, int]:
     colleague = make_staff(db, "colleague@example.org", "responder")
     theme = find_theme(db, "gp-access")
     assert theme is not None
+    router = make_staff(db, "router@example.org", "moderator")
+    organisation = routing.add_organisation(db, router, "Adult Social Care", "council-department")
+    routed = routing.route(db, raise_item(db, person(db), publish=True), organisation, None, router)
     db.commit()
     return {
         "quote": quote.id,
@@ -136,6 +152,7 @@ def samples(db: Session) -> dict[str, int]:
         "comment": comment.id,
         "staff": colleague.id,
         "theme": theme.id,
+        "routing": routed.id,
     }
 
 
@@ -224,6 +241,9 @@ LINKS = {
     "/staff/escalations": ("Escalations", MODERATOR),
     "/staff/updates": ("Status updates", UPDATERS),
     "/staff/assisted": ("Assisted digital", ENTERERS),
+    "/staff/routing": ("Routing", MODERATOR),
+    "/staff/responses": ("Responses", RESPONDERS),
+    "/staff/hidden-voices": ("Hidden voices", ("moderator", "facilitator")),
     "/staff/quotes": ("Quotes", MODERATOR),
     "/staff/releases": ("Release preview", ()),
     "/staff/themes": ("Themes", ()),
