@@ -29,6 +29,7 @@ from hub.gather.journey import STEP_SLUGS
 from hub.gather.services import add_comment
 from hub.quotes.services import propose
 from hub.residents.links import issue_private_link
+from hub.routing import services as routing
 from hub.staff.auth import SESSION_KEY
 from hub.staff.services import start_session
 from hub.themes.services import add_local_theme
@@ -149,8 +150,12 @@ def samples(db: Session) -> dict[str, Any]:
     theme = add_local_theme(db, "hospital-discharge", "Hospital discharge", "other")
     staff = make_staff(db, "target@example.org", "responder")
     link = issue_private_link(db, author)
+    router = make_staff(db, "router@example.org", "moderator")
+    organisation = routing.add_organisation(db, router, "Adult Social Care", "council-department")
+    routed = routing.route(db, raise_item(db, person(db), publish=True), organisation, None, router)
     db.commit()
     return {
+        "routing_id": routed.id,
         "contribution_id": contribution.id,
         "quote_id": quote.id,
         "comment_id": comment.id,
