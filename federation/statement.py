@@ -33,6 +33,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from federation.canonical import canonical_json
 from federation.disclosure.characteristics import CHARACTERISTICS, Characteristic
 from federation.disclosure.invariants import check_cells
+from federation.disclosure.routing import ORGANISATION_TYPES
 from federation.envelope import (
     MAX_ENVELOPE_BYTES,
     PAYLOAD_TYPE,
@@ -286,6 +287,8 @@ class MethodsSchema(Schema):
     quotes = fields.String(
         required=True, validate=validate.Equal("consented-scrubbed-two-reviewers")
     )
+    # Present with the `routing` block: its counts of items are never noised (docs/privacy.md).
+    routing = fields.String(validate=validate.Equal("sdc-count"))
 
 
 def _table_schema(characteristic: Characteristic) -> type[Schema]:
@@ -333,6 +336,77 @@ class QuoteSchema(Schema):
     text = fields.String(required=True, validate=validate.Length(1, 2000))
 
 
+def _date_field() -> fields.String:
+    return fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}\Z", error="must be YYYY-MM-DD"),
+    )
+
+
+class RoutingWindowSchema(Schema):
+    start = _date_field()
+    end = _date_field()
+
+
+class RoutingRowSchema(Schema):
+    """One organisation type's routed items and answers (federation/disclosure/routing.py)."""
+
+    routed = _cell()
+    responded = _cell()
+    late = _cell()
+    changes = _cell()
+    response_rate = _decimal_field(required=True, allow_none=True)
+    median_working_days = _decimal_field(required=True, allow_none=True)
+
+
+RoutingTypesSchema = Schema.from_dict(
+    {kind: fields.Nested(RoutingRowSchema, required=True) for kind in ORGANISATION_TYPES},
+    name="RoutingTypesSchema",
+)
+
+
+class RoutingBlockSchema(Schema):
+    window = fields.Nested(RoutingWindowSchema, required=True)
+    national = _cell()
+    by_organisation_type = fields.Nested(RoutingTypesSchema, required=True)
+
+
+class GroupRepresentationSchema(Schema):
+    ratio = _decimal_field(required=True, allow_none=True)
+    lower = _decimal_field(required=True, allow_none=True)
+    upper = _decimal_field(required=True, allow_none=True)
+    flag = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            [
+                "under-represented",
+                "over-represented",
+                "in line",
+                "too few answers",
+                "withheld",
+                "none in the population",
+            ]
+        ),
+    )
+
+
+def _by_characteristic(value: fields.Field[Any]) -> fields.Dict:
+    """{characteristic code: {category code: value}}; the invariants check the codes."""
+    return fields.Dict(
+        required=True,
+        keys=fields.String(validate=validate.OneOf(list(CHARACTERISTICS))),
+        values=fields.Dict(keys=fields.String(validate=validate.Length(1, 40)), values=value),
+    )
+
+
+class RepresentationSchema(Schema):
+    """Representation from the published breakdown and public population shares."""
+
+    source = fields.String(required=True, validate=validate.Length(0, 200))
+    shares = _by_characteristic(_decimal_field())
+    groups = _by_characteristic(fields.Nested(GroupRepresentationSchema))
+
+
 class SummaryBodySchema(Schema):
     """Body of `summary/1` (DESIGN.md §6, docs/protocol.md).
 
@@ -348,6 +422,11 @@ class SummaryBodySchema(Schema):
     themes = fields.List(fields.Nested(ThemeSummarySchema), required=True)
     breakdowns = fields.Nested(BREAKDOWNS_SCHEMA, required=True)
     quotes = fields.List(fields.Nested(QuoteSchema), required=True)
+    # Added before any hub went live; optional so that bodies made by earlier builds still
+    # validate. A hub of this version always sends both (representation is null until the
+    # hub has imported its area's population profile).
+    routing = fields.Nested(RoutingBlockSchema)
+    representation = fields.Nested(RepresentationSchema, allow_none=True)
 
     @validates_schema
     def _one_row_per_theme(self, data: dict[str, Any], **_: Any) -> None:

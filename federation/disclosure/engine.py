@@ -63,6 +63,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from federation.disclosure.characteristics import CHARACTERISTICS
+from federation.disclosure.representation import representation_block
+from federation.disclosure.routing import METHOD as ROUTING_METHOD
+from federation.disclosure.routing import RoutingCounts, routing_block
 from federation.disclosure.rules import DEFAULT_RULE, DisclosureRule, protect_count
 from federation.disclosure.solver import margin_bounds, published_bounds, solve_scope
 from federation.disclosure.tables import (
@@ -127,6 +130,15 @@ class Decision:
             "reason": self.reason,
             "note": self.note,
         }
+
+
+@dataclass(frozen=True)
+class Population:
+    """The area's population profile counts {characteristic: {category: people}} (public
+    Census figures, not people's records) and a line saying where they come from."""
+
+    counts: Mapping[str, Mapping[str, int]]
+    source: str
 
 
 @dataclass(frozen=True)
@@ -246,6 +258,20 @@ class _Release:
         else:
             reason = "rounded"
             note = f"{what(true)}: rounded to the nearest {rule.rounding_base}, {cell.value}"
+        self.decisions.append(Decision(path, true, cell.value, cell.suppressed, reason, note))
+        return cell.as_json()
+
+    def item_count(self, path: str, true: int) -> dict[str, Any]:
+        """A count of items that is never noised (the routing block), with its decision."""
+        rule = self.rule
+        cell = protect_count(true, rule)
+        if true == 0:
+            reason, note = "zero", "0 items: 0 is published as it is"
+        elif cell.suppressed:
+            reason, note = "small-count", f"{_items(true)}: counts of 1–{rule.k - 1} are suppressed"
+        else:
+            reason = "rounded"
+            note = f"{_items(true)}: rounded to the nearest {rule.rounding_base}, {cell.value}"
         self.decisions.append(Decision(path, true, cell.value, cell.suppressed, reason, note))
         return cell.as_json()
 
@@ -486,6 +512,8 @@ def protect(
     *,
     quotes: Sequence[Quote] = (),
     privacy: PrivacySpec | None = None,
+    routing: RoutingCounts | None = None,
+    population: Population | None = None,
 ) -> ProtectedRelease:
     """The body that may leave the hub for these true counts, and why each cell is what it is.
 
@@ -493,6 +521,13 @@ def protect(
     `tables.validate_raw`) or a quote for an unknown theme, and
     DisclosureViolation if the finished body fails the aggregator's own
     checks (a quote text the scrub still finds an identifier in, say).
+
+    With `routing` (true figures for the release's window) the body gets the
+    `routing` block (federation/disclosure/routing.py, counted by the count
+    rule, never noised); with `population` (the area's profile counts and
+    where they come from) the `representation` block, worked out from the
+    published `breakdowns.all` only (federation/disclosure/representation.py).
+    Without them the blocks are left out (routing) or null (representation).
     """
     validate_raw(raw, contribution_cap=rule.contribution_cap)
     counts = raw
@@ -532,6 +567,15 @@ def protect(
         "breakdowns": breakdowns,
         "quotes": published_quotes,
     }
+    if routing is not None:
+        body["methods"]["routing"] = ROUTING_METHOD
+        body["routing"] = routing_block(routing, rule, release.item_count)
+    if routing is not None or population is not None:
+        body["representation"] = (
+            None
+            if population is None
+            else representation_block(body, population.counts, population.source)
+        )
     from federation.disclosure.invariants import check_release
 
     check_release(body)

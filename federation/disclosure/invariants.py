@@ -21,6 +21,11 @@ first cell at fault, e.g. `body.breakdowns[gp-access].age_band[25-34]`.
    threshold, and no quote text in which the offline scrub
    (`federation.disclosure.scrub.find_identifiers`) still finds an NHS
    number, NI number, postcode, phone number or email address.
+7. The `routing` block's response rates follow from its published cells and
+   no median of fewer than k responses is published; the `representation`
+   block is exactly what its population shares and the published
+   `breakdowns.all` give (federation/disclosure/routing.py and
+   representation.py): it cannot carry anything worked out from true counts.
 
 `check_cells` is the same checks for a body `validate_body` has already passed.
 """
@@ -63,6 +68,10 @@ def _check_invariants(body: Mapping[str, Any], rule: DisclosureRule) -> None:
     check_cell_values(body, rule)  # 1 and 2
     _check_tables(body, rule)  # 3
     _check_quotes(body, rule)  # 6
+    from federation.disclosure import representation, routing
+
+    routing.check_block(body)  # 7
+    representation.check_block(body)  # 7
 
 
 def _decimal(value: Any, field: str) -> Decimal:

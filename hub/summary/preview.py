@@ -59,7 +59,28 @@ def caption(key: str) -> str:
         "participation": "Participation: people who took part in the period",
         "themes": "National themes: people, contributors, supporters and items per theme",
         "quotes": "Consented quotes",
+        "routing": "Routing: items routed in the year to the period's end, and the answers",
     }.get(key, key)
+
+
+def representation_rows(release: StoredRelease) -> tuple[str, list[dict[str, Any]]] | None:
+    """The release's representation block as rows for the preview (None when it has none)."""
+    block = release.summary_body().get("representation")
+    if not block:
+        return None
+    rows = []
+    for code, groups in block["groups"].items():
+        characteristic = CHARACTERISTICS[code]
+        for category, figures in groups.items():
+            rows.append(
+                {
+                    "characteristic": characteristic.label,
+                    "group": characteristic.label_of(category),
+                    "share": block["shares"][code][category],
+                    **figures,
+                }
+            )
+    return block["source"], rows
 
 
 def _published(decision: dict[str, Any], key: str) -> str:

@@ -59,7 +59,7 @@ from sqlalchemy.sql.selectable import Subquery
 from federation.canonical import canonical_json
 from federation.disclosure.characteristics import CHARACTERISTICS, NOT_STATED
 from federation.disclosure.dp import MECHANISM, PrivacySpec, cell_count, sensitivity
-from federation.disclosure.engine import ProtectedRelease, protect
+from federation.disclosure.engine import Population, ProtectedRelease, protect
 from federation.disclosure.ledger import budget_block, check_budget, new_entry, verify_ledger
 from federation.disclosure.rules import DisclosureRule
 from federation.disclosure.tables import ALL, RawCounts, ThemeCounts
@@ -69,8 +69,10 @@ from hub.gather.models import Contribution, Participant, Status, Support
 from hub.privacy.models import LedgerRow
 from hub.privacy.services import published_anchors
 from hub.quotes.services import approved_quotes
+from hub.routing.summary import routing_counts
 from hub.summary.models import StoredRelease
 from hub.themes.models import LocalTheme
+from hub.voices.store import load_stored_profile
 
 SCHEMA = "summary/1"
 # Items a moderator refused or took down, and the "me too"s they drew, are not counted:
@@ -418,9 +420,11 @@ def prepare_release(
     settings = ReleaseSettings.from_config(config)
     created = now or utcnow()
     quotes = approved_quotes(session)
+    extras = _extras(session, period, config)
     if not settings.differential_privacy:
         raw = count_raw(session, period, settings.rule)
-        return _store(session, period, protect(raw, settings.rule, quotes=quotes), created)
+        protected = protect(raw, settings.rule, quotes=quotes, **extras)
+        return _store(session, period, protected, created)
 
     assert settings.epsilon is not None
     raw = count_raw(
@@ -445,11 +449,29 @@ def prepare_release(
     )
     budget = budget_block([*entries, entry], year, settings.yearly_cap, bound)
     privacy = replace(spec, budget=budget)
-    protected = protect(raw, settings.rule, quotes=quotes, privacy=privacy)
+    protected = protect(raw, settings.rule, quotes=quotes, privacy=privacy, **extras)
     release = _store(session, period, protected, created)
     session.add(LedgerRow.from_entry(entry, release.id))
     session.flush()
     return release
+
+
+def _extras(session: Session, period: Period, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The routing figures and the area's population profile for the release's extra blocks.
+
+    The profile is read from the instance folder (`hubnet hub profile import`);
+    without one, `representation` is null.
+    """
+    instance = (config or {}).get("INSTANCE_PATH")
+    if instance is None and has_app_context():
+        instance = current_app.config.get("INSTANCE_PATH")
+    stored = load_stored_profile(instance) if instance else None
+    population = None
+    if stored is not None:
+        profile = stored.profile
+        counts = {code: profile.counts(code) for code in profile.characteristics}
+        population = Population(counts, profile.label or "the hub's population profile")
+    return {"routing": routing_counts(session, period.end), "population": population}
 
 
 def _store(

@@ -29,7 +29,12 @@ from hub.db import utcnow
 from hub.staff.audit import record_action
 from hub.staff.auth import current_staff, staff_required
 from hub.summary.models import StoredRelease
-from hub.summary.preview import preview_tables, privacy_line, suppressed_by_reason
+from hub.summary.preview import (
+    preview_tables,
+    privacy_line,
+    representation_rows,
+    suppressed_by_reason,
+)
 from hub.summary.services import ReleaseRefused, find_release, prepare_release
 from hubnet.db import get_session
 
@@ -72,6 +77,7 @@ def index() -> Response:
         period_text=text,
         release=release,
         tables=preview_tables(release),
+        representation=representation_rows(release),
         held=suppressed_by_reason(release),
         method=privacy_line(release),
     )

@@ -38,7 +38,8 @@ Public API:
   where `participants` is {characteristic: {category: people}} including
   `not-stated` (a stored `prefer-not-to-say` is counted as not-stated);
   every characteristic of the catalogue is reported, in its order.
-- `wilson_interval(x, n, z=Z_95) -> (lower, upper)`.
+- `wilson_interval(x, n, z=Z_95) -> (lower, upper)`, shared with the release's
+  `representation` block (federation/disclosure/representation.py).
 - `under_represented(results) -> list[GroupRepresentation]`, most under-represented first.
 - `as_rows(results) -> list[dict]` (keys `COLUMNS`) and `to_csv(results) -> str`
   for a table or a download.
@@ -50,7 +51,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -60,9 +60,12 @@ from federation.disclosure.characteristics import (
     NOT_STATED,
     stored_to_category,
 )
+from federation.disclosure.representation import Z_95, wilson_interval
 from hub.voices.profile import PopulationProfile
 
-Z_95 = 1.959964  # the standard normal's 97.5th percentile: a two-sided 95% interval
+# Z_95 and wilson_interval are re-exported for the callers that know them from here.
+__all__ = ["Z_95", "Flag", "represent", "under_represented", "wilson_interval"]
+
 MIN_ANSWERS = 20  # below this many stated answers to a question, no flag is claimed
 
 
@@ -106,25 +109,6 @@ class CharacteristicRepresentation:
     not_stated: int  # did not answer, or chose "prefer not to say"; not in stated_total
     has_population: bool  # False: the profile has no figures for this characteristic
     groups: tuple[GroupRepresentation, ...]
-
-
-def wilson_interval(x: int, n: int, z: float = Z_95) -> tuple[float, float]:
-    """The Wilson score interval for a proportion x / n (n > 0), clipped to [0, 1].
-
-    centre = (p + z²/2n) / (1 + z²/n);
-    half-width = z / (1 + z²/n) · √(p(1 − p)/n + z²/4n²).
-    """
-    if n <= 0 or not 0 <= x <= n:
-        raise ValueError(f"need 0 <= x <= n and n > 0, got x={x}, n={n}")
-    p = x / n
-    z2 = z * z
-    denominator = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    # at x = 0 (x = n) the lower (upper) bound is exactly 0 (1): say so, not 2.8e-17
-    lower = 0.0 if x == 0 else max(0.0, centre - half)
-    upper = 1.0 if x == n else min(1.0, centre + half)
-    return lower, upper
 
 
 def represent(
