@@ -27,6 +27,7 @@ from hub.keys.cli import rotate_key_command
 from hub.mail.cli import mail_group
 from hub.outbox.cli import outbox_group, push_command
 from hub.privacy.cli import privacy_group
+from hub.routing.cli import routing_group
 from hub.staff.cli import staff_group
 from hub.summary.cli import preview_command, summary_command
 from hub.themes.cli import themes_group
@@ -220,6 +221,7 @@ def serve_command(instance: Path, host: str, port: int, workers: int) -> None:
 hub_group.add_command(themes_group)
 hub_group.add_command(wards_group)
 hub_group.add_command(profile_group)
+hub_group.add_command(routing_group)
 hub_group.add_command(summary_command)
 hub_group.add_command(preview_command)
 hub_group.add_command(privacy_group)
