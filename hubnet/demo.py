@@ -54,7 +54,6 @@ from hubnet.demo_data import (
     REPORTED_COMMENT,
     RESIDENT_PENDING,
     RESIDENT_PUBLISHED,
-    RESIDENT_ROUTED_NOTE,
     SAFEGUARDING_ITEM,
     SAFEGUARDING_NOTE,
     STATUS_STORIES,
@@ -182,6 +181,7 @@ class Seeded:
     waiting: int = 0  # items and comments in the moderation queue
     updates: int = 0  # public status updates
     emails: int = 0  # sent to the mail sink while seeding
+    routing: Any = None  # what hubnet.demo_cycle.seed_routing made
 
 
 def seed_hub(
@@ -329,6 +329,8 @@ def seed_story(
     from hub.moderation import services as staff_tools
     from hub.residents.accounts import register_account
     from hub.residents.services import follow
+    from hub.routing import services as routing_services
+    from hubnet.demo_cycle import seed_routing
 
     # criticality and escalations live in the staff tools' own table (migration 0008)
     triage = inspect(session.get_bind()).has_table("contribution_triage")
@@ -362,12 +364,6 @@ def seed_story(
             publish=publish,
         )
 
-    def move(contribution: Any, stage: str, note: str, when: datetime) -> None:
-        """A public status update by the demo responder, dated `when`."""
-        staff_tools.update_stage(session, contribution, stage, note, staff["responder"])
-        _backdate_last_event(session, contribution, when)
-        seeded.updates += 1
-
     # The demo resident: a confirmed account that follows its own items and two popular ones.
     resident = get_or_create_participant(session, None)
     account = register_account(
@@ -382,7 +378,6 @@ def seed_story(
         + timedelta(days=9, hours=19, minutes=30),
         publish=True,
     )
-    move(own, "routed", RESIDENT_ROUTED_NOTE, own.created_at + (now - own.created_at) / 3)
     raise_story(RESIDENT_PENDING, resident, when=ago(5), publish=False)
     seeded.waiting += 1
 
@@ -397,23 +392,35 @@ def seed_story(
             break
     for contribution, _item in storied[:2]:
         follow(session, account, contribution)
-    for (contribution, item), ending in zip(storied, STORY_ENDINGS, strict=False):
-        story = STATUS_STORIES[national(item)]
-        steps = [("routed", story.routed), ("responded", story.responded)]
-        steps += {
-            "change-made": [("change-planned", story.change_planned),
-                            ("change-made", story.change_made)],
-            "change-planned": [("change-planned", story.change_planned)],
-            "responded": [],
-            "routed": [],
-            "closed": [("closed", story.closed)],
-        }[ending]  # fmt: skip
-        if ending == "routed":
-            steps = steps[:1]
-        span = now - timedelta(hours=1) - contribution.created_at
-        for number, (stage, note) in enumerate(steps, start=1):
-            when = contribution.created_at + span * number / (len(steps) + 1)
-            move(contribution, stage, note.format(place=place), when.replace(microsecond=0))
+    # Triage and routing: the storied items are routed to the organisation for their theme
+    # and answered (hubnet/demo_cycle.py); more popular items are routed or sent nationally.
+    chosen = {contribution.id for contribution, _item in storied}
+    routing = seed_routing(
+        session,
+        place=place,
+        staff=staff,
+        storied=[
+            (contribution, national(item), ending, STATUS_STORIES[national(item)])
+            for (contribution, item), ending in zip(storied, STORY_ENDINGS, strict=False)
+        ],
+        others=[
+            (contribution, national(item))
+            for _n, contribution, item in popular[: 3 * len(STORY_ENDINGS) + 20]
+            if contribution.id not in chosen
+        ],
+        now=now,
+        backdate=_backdate_last_event,
+    )
+    seeded.updates += routing.routed + routing.answered + routing.changes
+    # The demo resident's own item: passed to the hospital trust, not answered yet.
+    own_routed = (own.created_at + (now - own.created_at) / 3).date()
+    routing_services.route(
+        session, own, routing.organisations["trust"], staff["responder"], staff["moderator"],
+        today=min(own_routed, routing_services.england_today()),
+    )  # fmt: skip
+    when = datetime.combine(own_routed, datetime.min.time(), UTC) + timedelta(hours=10)
+    _backdate_last_event(session, own, max(when, own.created_at + timedelta(hours=1)))
+    seeded.routing = routing
 
     # Comments from other residents on the most supported items.
     for _supporters, contribution, item in popular[:POPULAR_WITH_COMMENTS]:

@@ -896,7 +896,6 @@ RESIDENT_PUBLISHED = StoryItem(
     "Please keep sending letters by post as well as in the app. Not everyone in {place} "
     "checks their phone, and a letter on the fridge is easier to remember.",
 )
-RESIDENT_ROUTED_NOTE = "Passed to the hospital's outpatient booking team."
 RESIDENT_PENDING = StoryItem(
     "question",
     "pharmacy",
