@@ -72,7 +72,7 @@ from hub.moderation.services import (
     update_stage,
 )
 from hub.residents.links import issue_private_link
-from hub.staff.auth import current_staff, staff_required
+from hub.staff.auth import not_found, signed_in_staff, staff_required
 from hub.staff.models import Role, StaffUser
 from hub.themes.services import list_themes
 from hubnet.db import get_session
@@ -132,16 +132,6 @@ ABOUT_YOU_LABELS = {
     "unpaid_carer": "Unpaid carer",
     "urban_rural": "Town, city or countryside",
 }
-
-
-def _me() -> StaffUser:
-    staff = current_staff()
-    assert staff is not None  # staff_required let the request in
-    return staff
-
-
-def _not_found() -> Response:
-    return Response(render_template("not_found.html"), status=404)
 
 
 def _labels() -> dict[str, Any]:
@@ -224,7 +214,7 @@ def item(contribution_id: int) -> Response:
     """One item: what it says, its reports, its history, and the decisions to take."""
     contribution = get_session().get(Contribution, contribution_id)
     if contribution is None:
-        return _not_found()
+        return not_found()
     return _item_page(contribution)
 
 
@@ -232,8 +222,8 @@ def _item_action(contribution_id: int, action: str) -> BaseResponse:
     db = get_session()
     contribution = db.get(Contribution, contribution_id)
     if contribution is None:
-        return _not_found()
-    me = _me()
+        return not_found()
+    me = signed_in_staff()
     form = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
     try:
         message = _do_item_action(db, contribution, action, form, me)
@@ -396,7 +386,7 @@ def comment(comment_id: int) -> Response:
     """One comment: what it says, the item it is on, its reports, and the decisions."""
     found = get_session().get(Comment, comment_id)
     if found is None:
-        return _not_found()
+        return not_found()
     return _comment_page(found)
 
 
@@ -404,8 +394,8 @@ def _comment_action(comment_id: int, action: str) -> BaseResponse:
     db = get_session()
     found = db.get(Comment, comment_id)
     if found is None:
-        return _not_found()
-    me = _me()
+        return not_found()
+    me = signed_in_staff()
     form = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
     try:
         message = _do_comment_action(db, found, action, form, me)
@@ -566,7 +556,7 @@ def update_page(contribution_id: int) -> Response:
     """One published item's public timeline and the form to add a status update."""
     contribution = get_session().get(Contribution, contribution_id)
     if contribution is None:
-        return _not_found()
+        return not_found()
     return _update_page(contribution)
 
 
@@ -577,10 +567,10 @@ def update_submit(contribution_id: int) -> BaseResponse:
     db = get_session()
     contribution = db.get(Contribution, contribution_id)
     if contribution is None:
-        return _not_found()
+        return not_found()
     values = {"stage": request.form.get("stage", ""), "note": request.form.get("note", "")}
     try:
-        update_stage(db, contribution, values["stage"], values["note"], _me())
+        update_stage(db, contribution, values["stage"], values["note"], signed_in_staff())
     except StaffToolError as error:
         db.rollback()
         contribution = db.get(Contribution, contribution_id)
@@ -627,7 +617,7 @@ def _same_person() -> str | None:
 
 def _assisted_page(values: dict[str, Any], errors: dict[str, list[str]], status: int) -> Response:
     db = get_session()
-    me = _me()
+    me = signed_in_staff()
     ordered = {field: errors[field] for field in ERROR_ORDER if field in errors}
     ordered.update({k: v for k, v in errors.items() if k not in ordered})
     page = render_template(
@@ -662,7 +652,7 @@ def assisted() -> Response:
 def assisted_submit() -> Response:
     """Store the item with its channel and the person's consent; show their private link."""
     db = get_session()
-    me = _me()
+    me = signed_in_staff()
     form = request.form
     values: dict[str, Any] = {field: form.get(field, "") for field in ASSISTED_FIELDS}
     about = {name: form.get(f"about_{name}", "") for name in ABOUT_YOU}

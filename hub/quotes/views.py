@@ -39,27 +39,16 @@ from hub.quotes.services import (
     scrub_lists,
     withdraw,
 )
-from hub.staff.auth import current_staff, staff_required
-from hub.staff.models import StaffUser
+from hub.staff.auth import not_found, signed_in_staff, staff_required
 from hubnet.db import get_session
 
 pages = Blueprint("quotes", __name__, url_prefix="/staff/quotes")
 
 
-def _me() -> StaffUser:
-    staff = current_staff()
-    assert staff is not None  # staff_required let the request in
-    return staff
-
-
-def _not_found() -> Response:
-    return Response(render_template("not_found.html"), status=404)
-
-
 def _review_page(
     quote: QuoteCandidate, errors: dict[str, list[str]], text: str | None, status: int
 ) -> Response:
-    me = _me()
+    me = signed_in_staff()
     page = render_template(
         "quotes/review.html",
         quote=quote,
@@ -94,10 +83,10 @@ def propose_submit() -> BaseResponse:
     db = get_session()
     contribution = db.get(Contribution, request.form.get("contribution_id", type=int) or 0)
     if contribution is None:
-        return _not_found()
+        return not_found()
     try:
         lists = scrub_lists(current_app.config)
-        quote = propose(db, contribution, lists.names, lists.places, staff=_me())
+        quote = propose(db, contribution, lists.names, lists.places, staff=signed_in_staff())
     except (QuoteRefused, ScrubListError) as refusal:
         db.rollback()
         flash(f"Not proposed: {refusal}")
@@ -113,7 +102,7 @@ def review(quote_id: int) -> Response:
     """One quote: the original beside the scrubbed words, its approvals, and the actions."""
     quote = get_quote(get_session(), quote_id)
     if quote is None:
-        return _not_found()
+        return not_found()
     return _review_page(quote, {}, None, 200)
 
 
@@ -124,11 +113,11 @@ def edit_submit(quote_id: int) -> BaseResponse:
     db = get_session()
     quote = get_quote(db, quote_id)
     if quote is None:
-        return _not_found()
+        return not_found()
     text = request.form.get("text", "")
     try:
         lists = scrub_lists(current_app.config)
-        changed = edit(db, quote, text, _me(), lists.names, lists.places)
+        changed = edit(db, quote, text, signed_in_staff(), lists.names, lists.places)
     except (QuoteRefused, ScrubListError) as refusal:
         db.rollback()
         quote = get_quote(db, quote_id)
@@ -149,8 +138,8 @@ def _act(quote_id: int, action: str) -> BaseResponse:
     db = get_session()
     quote = get_quote(db, quote_id)
     if quote is None:
-        return _not_found()
-    me = _me()
+        return not_found()
+    me = signed_in_staff()
     try:
         if action == "approve":
             quote = approve(db, quote, me, revision=request.form.get("revision", type=int))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -37,7 +37,7 @@ from hub.routing.calendar import DEFAULT_RESPONSE_DAYS
 from hub.routing.models import Decision, Organisation, OrganisationKind, Outcome, Routing
 from hub.routing.services import KIND_WORDS, RoutingError, england_today
 from hub.routing.stats import routing_stats
-from hub.staff.auth import current_staff, staff_required
+from hub.staff.auth import form_values, not_found, signed_in_staff, staff_required
 from hub.staff.models import Role, StaffUser
 from hub.staff.services import list_staff
 from hubnet.db import get_session
@@ -81,20 +81,6 @@ DECISION_OPTIONS = [
     {"value": Decision.LOCAL.value, "text": "Local: pass it to an organisation"},
 ]
 WAITING_LIMIT = 200
-
-
-def _me() -> StaffUser:
-    staff = current_staff()
-    assert staff is not None  # staff_required let the request in
-    return staff
-
-
-def _not_found() -> Response:
-    return Response(render_template("not_found.html"), status=404)
-
-
-def _form() -> dict[str, str]:
-    return {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
 
 
 def _errors(error: RoutingError) -> dict[str, list[str]]:
@@ -185,7 +171,7 @@ def triage_page(contribution_id: int) -> Response:
     """One item: how it was triaged, its history, and the triage form."""
     contribution = get_session().get(Contribution, contribution_id)
     if contribution is None:
-        return _not_found()
+        return not_found()
     return _triage_page(contribution)
 
 
@@ -226,10 +212,10 @@ def triage_submit(contribution_id: int) -> BaseResponse:
     db = get_session()
     contribution = db.get(Contribution, contribution_id)
     if contribution is None:
-        return _not_found()
-    form = _form()
+        return not_found()
+    form = form_values()
     try:
-        message = _triage(db, contribution, form, _me())
+        message = _triage(db, contribution, form, signed_in_staff())
     except RoutingError as error:
         db.rollback()
         contribution = db.get(Contribution, contribution_id)
@@ -261,7 +247,7 @@ def _organisations_page(
         link_options=[("", "Choose an organisation")]
         + [(str(o.id), o.name) for o in organisations if o.active]
         + [("none", "None: unlink them")],
-        may_change=_me().may(*ADMINS),
+        may_change=signed_in_staff().may(*ADMINS),
         errors=errors or {},
         values=values or {},
         **_labels(),
@@ -278,8 +264,8 @@ def organisations() -> Response:
 
 def _organisation_action(action: str) -> BaseResponse:
     db = get_session()
-    form = _form()
-    me = _me()
+    form = form_values()
+    me = signed_in_staff()
     try:
         if action == "add":
             added = services.add_organisation(
@@ -344,7 +330,7 @@ def _mine(db: Session, me: StaffUser) -> tuple[Organisation | None, list[Routing
 @staff_required(*RESPONDERS)
 def responses() -> str:
     """Items routed to my organisation: unanswered first, earliest deadline first."""
-    me = _me()
+    me = signed_in_staff()
     organisation, routings = _mine(get_session(), me)
     return render_template(
         "routing/responses.html",
@@ -398,19 +384,19 @@ def _response_page(
 @staff_required(*RESPONDERS)
 def response_page(routing_id: int) -> Response:
     """One routed item: what was raised, and the response form (or the response given)."""
-    routing = _routing_for(get_session(), routing_id, _me())
+    routing = _routing_for(get_session(), routing_id, signed_in_staff())
     if routing is None:
-        return _not_found()
+        return not_found()
     return _response_page(routing)
 
 
 def _response_action(routing_id: int, action: str) -> BaseResponse:
     db = get_session()
-    me = _me()
+    me = signed_in_staff()
     routing = _routing_for(db, routing_id, me)
     if routing is None:
-        return _not_found()
-    form = _form()
+        return not_found()
+    form = form_values()
     try:
         if action == "respond":
             services.respond(

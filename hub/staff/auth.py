@@ -83,6 +83,23 @@ def current_staff() -> StaffUser | None:
     return staff
 
 
+def signed_in_staff() -> StaffUser:
+    """The staff member on a page behind `staff_required` (which has already let them in)."""
+    staff = current_staff()
+    assert staff is not None  # staff_required let the request in
+    return staff
+
+
+def not_found() -> Response:
+    """The hub's "page not found" (404), for a staff or public page whose record is missing."""
+    return Response(render_template("not_found.html"), status=404)
+
+
+def form_values() -> dict[str, str]:
+    """Every posted field but the CSRF token, as typed (a form shown again keeps it)."""
+    return {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
+
+
 def _private(response: BaseResponse) -> BaseResponse:
     """Staff pages show what residents wrote before moderation: no shared or browser caching."""
     response.headers["Cache-Control"] = "no-store"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from hub.staff.auth import current_staff, staff_required
-from hub.staff.models import Role, StaffUser
+from hub.staff.auth import not_found, signed_in_staff, staff_required
+from hub.staff.models import Role
 from hub.themes.models import LocalTheme
 from hub.themes.schemas import theme_json
 from hub.themes.services import (
@@ -35,12 +35,6 @@ pages = Blueprint("themes", __name__, url_prefix="/staff/themes")
 def api_themes() -> Response:
     """Every local theme people may choose, with the national theme it counts under."""
     return jsonify(items=[theme_json(theme) for theme in list_themes(get_session())])
-
-
-def _me() -> StaffUser:
-    staff = current_staff()
-    assert staff is not None  # staff_required let the request in
-    return staff
 
 
 def _index_page(values: dict[str, str], errors: dict[str, list[str]], status: int) -> Response:
@@ -69,10 +63,6 @@ def _theme_page(
     return Response(page, status=status)
 
 
-def _not_found() -> Response:
-    return Response(render_template("not_found.html"), status=404)
-
-
 def _form(*names: str) -> dict[str, str]:
     return {name: request.form.get(name, "").strip() for name in names}
 
@@ -92,7 +82,7 @@ def add() -> BaseResponse:
     db = get_session()
     try:
         theme = add_local_theme(
-            db, values["slug"], values["name"], values["national_code"], staff=_me()
+            db, values["slug"], values["name"], values["national_code"], staff=signed_in_staff()
         )
     except ThemeError as error:
         db.rollback()
@@ -108,7 +98,7 @@ def edit(theme_id: int) -> Response:
     """One theme: rename, re-map, retire or bring back."""
     theme = get_session().get(LocalTheme, theme_id)
     if theme is None:
-        return _not_found()
+        return not_found()
     return _theme_page(theme, {"name": theme.name, "national_code": theme.national_code}, {}, 200)
 
 
@@ -119,11 +109,15 @@ def update(theme_id: int) -> BaseResponse:
     db = get_session()
     theme = db.get(LocalTheme, theme_id)
     if theme is None:
-        return _not_found()
+        return not_found()
     values = _form("name", "national_code")
     try:
         changed = update_theme(
-            db, theme, name=values["name"], national_code=values["national_code"], staff=_me()
+            db,
+            theme,
+            name=values["name"],
+            national_code=values["national_code"],
+            staff=signed_in_staff(),
         )
     except ThemeError as error:
         db.rollback()
@@ -141,9 +135,9 @@ def _retire_or_restore(theme_id: int, retire: bool) -> BaseResponse:
     db = get_session()
     theme = db.get(LocalTheme, theme_id)
     if theme is None:
-        return _not_found()
+        return not_found()
     try:
-        done = (retire_theme if retire else restore_theme)(db, theme, staff=_me())
+        done = (retire_theme if retire else restore_theme)(db, theme, staff=signed_in_staff())
     except ThemeError as error:
         db.rollback()
         flash(f"Not done: {error}.")
