@@ -269,6 +269,9 @@ def test_each_role_is_refused_exactly_where_the_matrix_says(
     for rule in denied:
         response = request(client, rule, rule.path(samples, app))
         assert response.status_code == 403, f"{role} {rule.method} {rule.rule}"
+        if rule.method == "GET":  # the page says so, and is never cached
+            assert "You cannot use this page" in response.get_data(as_text=True)
+            assert response.headers["Cache-Control"] == "no-store"
     assert row_counts(app) == before, f"a refused {role} request stored something"
 
     for rule in allowed:
