@@ -24,18 +24,22 @@ from typing import Any
 from flask import Config, Flask
 
 from hub import (
+    assembly,
     audit,
     csrf,
+    discover,
     gather,
     limits,
     mail,
     moderation,
     pages,
+    panels,
     quotes,
     residents,
     routing,
     security,
     staff,
+    stocktake,
     summary,
     themes,
     voices,
@@ -113,6 +117,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_CAP_SECONDS": 6 * 3600.0,  # … never longer than this
     "MAIL_MAX_ATTEMPTS": 10,  # then the email is given up on (and listed as failed)
     "MAIL_KEEP_DAYS": 30,  # sent (and given-up) emails are deleted after this long
+    # -- the NHS Citizen cycle (issue 6) --
+    # Citizens' panels: a seldom-heard group ticked on the draw form gets this many times its
+    # share of the panel's seats (quotas from the population profile; hub/assembly/selection.py).
+    "PANEL_OVERSAMPLE_FACTOR": 1.5,
     # -- staff tools: moderation queue, TOTP, users (issue 5, staff) --
     "STAFF_PASSWORD_LINK_HOURS": 72,  # a new member of staff's set-password link works this long
     # The name an authenticator app shows beside a staff member's codes; None: HUB_NAME.
@@ -185,6 +193,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     moderation.init_app(app)
     routing.init_app(app)
     voices.init_app(app)
+    discover.init_app(app)
+    panels.init_app(app)
+    assembly.init_app(app)
+    stocktake.init_app(app)
     pages.init_app(app)  # branding, navigation, /accessibility (hub/pages.py)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # tidy HTML from templates
 

@@ -23,6 +23,7 @@ from hub.audit.cli import alarms_group, audit_command, witness_command
 from hub.db import MIGRATIONS
 from hub.gather.cli import wards_group
 from hub.instance import instance_option, load_app
+from hub.discover.cli import discover_group
 from hub.keys.cli import rotate_key_command
 from hub.mail.cli import mail_group
 from hub.outbox.cli import outbox_group, push_command
@@ -222,6 +223,7 @@ hub_group.add_command(themes_group)
 hub_group.add_command(wards_group)
 hub_group.add_command(profile_group)
 hub_group.add_command(routing_group)
+hub_group.add_command(discover_group)
 hub_group.add_command(summary_command)
 hub_group.add_command(preview_command)
 hub_group.add_command(privacy_group)

@@ -52,9 +52,12 @@ MAIN_NAV: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("Raise something", ("gather.raise_start", "gather.raise_form"), ("gather.raise",)),
     ("What people have raised", ("gather.contributions_page",), ("gather.contribution",)),
     ("Values", ("gather.values_page",), ("gather.values_page",)),
+    ("Take part", ("discover_public.take_part",),
+     ("discover_public.", "panels_public.", "assembly_public.")),
+    ("You said, we did", ("routing_public.you_said_we_did",),
+     ("routing_public.", "stocktake_public.")),
     ("Your part", ("residents.your_part",), ("residents.",)),
-    ("You said, we did", ("routing_public.you_said_we_did",), ("routing_public.",)),
-]
+]  # fmt: skip
 
 # The staff bar: (text, endpoint, roles that may use it; none: every role). Staff pages that
 # are not listed here are still reachable from the staff home page.
@@ -67,6 +70,10 @@ STAFF_NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("Routing", "routing.triage_list", ("moderator",)),
     ("Responses", "routing.responses", ("responder",)),
     ("Hidden voices", "voices.hidden_voices", ("moderator", "facilitator")),
+    ("Discover", "discover.index", ("moderator", "facilitator")),
+    ("Citizens' panels", "panels.index", ("facilitator",)),
+    ("Jury and Assembly", "assembly.index", ("moderator", "facilitator")),
+    ("Stocktake", "stocktake.index", ("moderator", "facilitator", "responder")),
     ("Quotes", "quotes.index", ("moderator",)),
     ("Release preview", "releases.index", ("admin",)),
     ("Themes", "themes.staff_index", ("admin",)),

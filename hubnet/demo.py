@@ -278,6 +278,7 @@ def seed_hub(
             rng=random.Random(f"{seed}:{area.gss}:story"),
             seeded=seeded,
         )
+        seed_cycle(session, area, staff, random.Random(f"{seed}:{area.gss}:panel"))
         session.commit()
         if app.config.get("SMTP_HOST"):
             seeded.emails = send_pending(app).sent
@@ -285,6 +286,26 @@ def seed_hub(
     # Hidden voices compares the participants with this illustrative profile (labelled so).
     save_profile(instance, demo_profile(area.gss), datetime.now(UTC))
     return seeded
+
+
+def seed_cycle(session: Any, area: DemoArea, staff: dict[str, Any], rng: random.Random) -> None:
+    """The rest of the NHS Citizen cycle, after routing: Discover entries, a drawn jury and its
+    report, a past Assembly with outcomes, and the Stocktake (each feature's own demo data)."""
+    from hub.assembly.demo import seed_demo as seed_assembly
+    from hub.discover.demo import seed_demo as seed_discover
+    from hub.panels.demo import seed_demo as seed_panels
+    from hub.routing.services import england_today
+    from hub.stocktake.demo import seed_demo as seed_stocktake
+    from hub.voices.profile import demo_profile
+
+    today = england_today()
+    lead = staff["facilitator"]
+    seed_discover(session, gss=area.gss, wards=[], staff=lead)
+    draw = seed_panels(
+        session, gss=area.gss, wards=[], profile=demo_profile(area.gss), staff=lead, rng=rng
+    )
+    seed_assembly(session, draw=draw, staff=lead, today=today)
+    seed_stocktake(session, staff=staff, today=today)
 
 
 def _backdate_last_event(session: Any, contribution: Any, when: datetime) -> None:

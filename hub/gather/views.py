@@ -74,6 +74,7 @@ from hub.gather.services import (
 )
 from hub.gather.values import VALUES, find_value
 from hub.limits import limit
+from hub.staff.auth import not_found
 from hub.themes.services import find_theme, list_themes
 from hubnet.db import get_session
 from hubnet.problems import problem, validation_problem
@@ -150,10 +151,6 @@ def _in_form_order(errors: Mapping[str, Any]) -> dict[str, Any]:
         errors, key=lambda f: ERROR_ORDER.index(f) if f in ERROR_ORDER else len(ERROR_ORDER)
     )
     return {field: errors[field] for field in ranked}
-
-
-def _not_found() -> Response:
-    return Response(render_template("not_found.html"), status=404)
 
 
 @pages.app_context_processor
@@ -484,11 +481,11 @@ def _item_page(
 ) -> Response:
     item = get_contribution(db, contribution_id)
     if item is None:
-        return _not_found()
+        return not_found()
     participant_id = session.get(PARTICIPANT)
     own = item.contribution.participant_id == participant_id
     if not item.contribution.public and not (own and item.contribution.status is Status.PENDING):
-        return _not_found()
+        return not_found()
     ward = db.get(Ward, item.contribution.ward_code) if item.contribution.ward_code else None
     page = render_template(
         "gather/contribution.html",
@@ -523,7 +520,7 @@ def support_submit(contribution_id: int) -> BaseResponse:
         db.commit()
     except ContributionNotFound:
         db.rollback()
-        return _not_found()
+        return not_found()
     except SupportRefused as refusal:
         db.rollback()
         flash(str(refusal))
@@ -543,7 +540,7 @@ def comment_submit(contribution_id: int) -> BaseResponse:
     db = get_session()
     contribution = db.get(Contribution, contribution_id)
     if contribution is None or not contribution.public:
-        return _not_found()
+        return not_found()
     body = request.form.get("body", "")
     publish = publishes_at_once()
     try:
@@ -608,7 +605,7 @@ def report_form(what: str, target_id: int) -> Response:
     """Tell the moderators an item or comment breaks the values."""
     target = _report_target(get_session(), what, target_id)
     if target is None:
-        return _not_found()
+        return not_found()
     return _report_page(target, what, {}, "", 200)
 
 
@@ -619,7 +616,7 @@ def report_submit(what: str, target_id: int) -> BaseResponse:
     db = get_session()
     target = _report_target(db, what, target_id)
     if target is None:
-        return _not_found()
+        return not_found()
     reason = request.form.get("reason", "")
     if len(reason.strip()) > 1000:
         message = f"Use 1,000 characters or fewer (yours has {len(reason.strip()):,})"

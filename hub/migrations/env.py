@@ -11,10 +11,14 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 # Importing each feature's models registers its tables on Base.metadata.
+import hub.assembly.models
 import hub.audit.models
+import hub.discover.models
 import hub.gather.models
 import hub.outbox.models
+import hub.panels.models
 import hub.routing.models
+import hub.stocktake.models
 import hub.themes.models  # noqa: F401
 from hub.db import Base
 from hubnet.db import make_engine

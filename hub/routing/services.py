@@ -465,6 +465,13 @@ def _change_text(outcome: Outcome, description: str) -> str:
     return f"{label}: {description}"
 
 
+def _track_change(db: Session, routing: Routing, me: StaffUser) -> None:
+    """A change planned or made is tracked on the Stocktake (`hub.stocktake`)."""
+    from hub.stocktake.services import track_routing  # here: it imports this module
+
+    track_routing(db, routing, me)
+
+
 def respond(
     db: Session,
     routing: Routing,
@@ -550,6 +557,7 @@ def respond(
         _target(contribution),
         f"{chosen.value}; for {routing.organisation.name}",
     )
+    _track_change(db, routing, me)
 
 
 def mark_change(
@@ -600,6 +608,7 @@ def mark_change(
         _target(routing.contribution),
         f"{chosen.value}; for {routing.organisation.name}",
     )
+    _track_change(db, routing, me)
 
 
 # -- reminders -----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from hub.limits import limit
 from hub.mail import queue_mail
 from hub.staff import totp
-from hub.staff.auth import current_staff, pages, staff_required
+from hub.staff.auth import not_found, pages, signed_in_staff, staff_required
 from hub.staff.models import Role, StaffUser
 from hub.staff.passwords import MIN_LENGTH
 from hub.staff.services import (
@@ -58,22 +58,12 @@ ROLE_WORDS = {
 }
 
 
-def _me() -> StaffUser:
-    staff = current_staff()
-    assert staff is not None  # staff_required let the request in
-    return staff
-
-
 def _secret_key() -> str:
     return str(current_app.config["SECRET_KEY"])
 
 
 def _hours() -> float:
     return float(current_app.config["STAFF_PASSWORD_LINK_HOURS"])
-
-
-def _not_found() -> Response:
-    return Response(render_template("not_found.html"), status=404)
 
 
 def _external(path: str) -> str:
@@ -148,8 +138,8 @@ def user_add() -> Response:
     db = get_session()
     try:
         staff, token = invite_staff(
-            db, email=values["email"], name=values["name"], role=values["role"], by=_me(),
-            hours=_hours(),
+            db, email=values["email"], name=values["name"], role=values["role"],
+            by=signed_in_staff(), hours=_hours(),
         )  # fmt: skip
     except StaffAccountError as error:
         db.rollback()
@@ -167,8 +157,8 @@ def user_page(staff_id: int) -> Response:
     """One account: role, state, two-step sign-in, and what an admin can change."""
     user = _staff_or_404(staff_id)
     if user is None:
-        return _not_found()
-    page = render_template("staff/user.html", user=user, roles=ROLE_WORDS, me=_me())
+        return not_found()
+    page = render_template("staff/user.html", user=user, roles=ROLE_WORDS, me=signed_in_staff())
     return make_response(page, 200)
 
 
@@ -176,8 +166,8 @@ def _change(staff_id: int, change: str) -> BaseResponse:
     db = get_session()
     user = _staff_or_404(staff_id)
     if user is None:
-        return _not_found()
-    me = _me()
+        return not_found()
+    me = signed_in_staff()
     try:
         if change == "role":
             done = change_role(db, user, request.form.get("role", ""), by=me)
@@ -234,11 +224,11 @@ def user_password_link(staff_id: int) -> Response:
     db = get_session()
     user = _staff_or_404(staff_id)
     if user is None:
-        return _not_found()
+        return not_found()
     if not user.active:
         flash("Not done: enable the account first.")
         return make_response(redirect(url_for("staff.user_page", staff_id=staff_id)))
-    token = issue_password_link(db, user, by=_me(), hours=_hours())
+    token = issue_password_link(db, user, by=signed_in_staff(), hours=_hours())
     link = _link_for(token)
     _email_link(user, link, new=not user.has_password)
     db.commit()
@@ -298,7 +288,7 @@ def set_password_submit(token: str) -> BaseResponse:
 
 
 def _account_page(errors: dict[str, list[str]], status: int) -> Response:
-    me = _me()
+    me = signed_in_staff()
     secret = pending_totp_secret(me, secret_key=_secret_key())
     context: dict[str, Any] = {"errors": errors, "me": me, "setting_up": secret is not None}
     if secret is not None:
@@ -321,7 +311,7 @@ def totp_start() -> BaseResponse:
     """Make a new secret to scan into an authenticator app."""
     db = get_session()
     try:
-        start_totp(db, _me(), secret_key=_secret_key())
+        start_totp(db, signed_in_staff(), secret_key=_secret_key())
     except TotpError as error:
         db.rollback()
         flash(f"Not done: {error}.")
@@ -337,7 +327,7 @@ def totp_confirm() -> BaseResponse:
     """Turn two-step sign-in on with a code the app shows."""
     db = get_session()
     try:
-        confirm_totp(db, _me(), request.form.get("code", ""), secret_key=_secret_key())
+        confirm_totp(db, signed_in_staff(), request.form.get("code", ""), secret_key=_secret_key())
     except TotpError as error:
         db.rollback()
         return _account_page({"code": [str(error)]}, 400)
@@ -353,7 +343,7 @@ def totp_disable() -> BaseResponse:
     """Turn your two-step sign-in off, with a current code."""
     db = get_session()
     try:
-        disable_totp(db, _me(), request.form.get("code", ""), secret_key=_secret_key())
+        disable_totp(db, signed_in_staff(), request.form.get("code", ""), secret_key=_secret_key())
     except TotpError as error:
         db.rollback()
         return _account_page({"code": [str(error)]}, 400)

@@ -4,7 +4,9 @@ Admins, facilitators and moderators see, for the last 12 months or all time,
 each "about you" group's share of participants against its share of the
 area's population (the profile imported with `hubnet hub profile import`), the
 representation ratio with its 95% interval and a flag, and at the top the
-groups clearly under-represented with the channels that reached them.
+groups clearly under-represented with the channels that reached them and the
+groups listed in Discover that reach them (`hub.discover.coverage.who_reaches`),
+or that none does, with a link to Discover.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from flask import Blueprint, current_app, render_template, request
 
 from federation.disclosure.characteristics import CHARACTERISTICS
 from hub.db import utcnow
+from hub.discover.coverage import who_reaches
+from hub.discover.directory import KINDS, DirectoryEntry
+from hub.discover.services import list_entries
 from hub.gather.models import Channel
 from hub.staff.auth import staff_required
 from hub.staff.models import Role
@@ -60,6 +65,7 @@ class UnderRepresented:
     group: GroupRepresentation
     characteristic_label: str
     channels: list[tuple[str, int]]  # (words, people), online first
+    reached_by: tuple[DirectoryEntry, ...] = ()  # Discover's listed groups reaching it
 
 
 def since_for(period: str, now: datetime) -> datetime | None:
@@ -94,6 +100,7 @@ def hidden_voices() -> str:
     if stored is not None:
         results = represent(counts, stored.profile)
         channels = channels_by_group(db, since)
+        listed = list_entries(db)
         flagged = [
             UnderRepresented(
                 group,
@@ -103,6 +110,7 @@ def hidden_voices() -> str:
                     for code in channel_order(channels[group.characteristic][group.category])
                     if (n := channels[group.characteristic][group.category][code])
                 ],
+                who_reaches(listed, (group.characteristic, group.category)),
             )
             for group in under_represented(results)
         ]
@@ -120,4 +128,5 @@ def hidden_voices() -> str:
         flag_tags=FLAG_TAGS,
         counts=counts,
         characteristics=CHARACTERISTICS,
+        kinds=KINDS,
     )

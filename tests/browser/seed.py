@@ -9,31 +9,40 @@ values the page crawl fills URL parameters with.
 from __future__ import annotations
 
 import inspect
+import random
 import subprocess
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from hub import create_app
+from hub.assembly import services as assembly
+from hub.discover import services as discover
+from hub.discover.directory import DirectoryEntry
 from hub.gather.services import (
     add_comment,
     get_or_create_participant,
     import_wards,
     raise_contribution,
 )
+from hub.panels import demo as panels_demo
 from hub.quotes.services import propose
 from hub.residents import accounts
 from hub.residents.links import issue_private_link
 from hub.residents.models import TokenPurpose
 from hub.residents.notify import unfollow_token
 from hub.routing import services as routing
+from hub.routing.services import england_today
 from hub.staff import totp
 from hub.staff.models import StaffUser
 from hub.staff.services import confirm_totp, issue_password_link, start_totp
+from hub.stocktake import demo as stocktake_demo
 from hub.themes.services import find_theme
+from hub.voices.profile import demo_profile
+from hub.voices.store import save_profile
 from hubnet.db import get_session
 from tests.e2e.network import hubnet_command
 
@@ -160,6 +169,42 @@ def seed(instance: Path) -> dict[str, Any]:
                 db, answered, admin, "We agree the list is too long.", "change-planned",
                 change_description="Two more NHS dentists from April.",
             )  # fmt: skip
+            # Discover, a drawn jury, its Assembly, and a Stocktake action (issue 6)
+            entry = DirectoryEntry(
+                id="4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d", name="Ardwick Patient Group",
+                kind="ppg", description="The patient participation group of Ardwick Surgery.",
+                wards=("E05011235",), how_to_join="Come to a meeting, or write to us.",
+            )  # fmt: skip
+            discover.import_entries(db, None, [entry])
+            profile = demo_profile("E08000003")
+            save_profile(instance, profile, datetime.now(UTC))
+            draw = panels_demo.seed_demo(
+                db, gss="E08000003", wards=["E05011234", "E05011235"], profile=profile,
+                staff=admin, rng=random.Random(1),
+            )  # fmt: skip
+            lead = db.scalar(select(StaffUser).where(StaffUser.email == email_of("facilitator")))
+            today = england_today()
+            jury = assembly.create_jury(
+                db, lead, title="Citizens' Jury (browser tests)",
+                period_start=today - timedelta(days=365), period_end=today, draw_id=draw.id,
+            )  # fmt: skip
+            shortlist = assembly.set_shortlist(db, jury, lead, [items[0].id, items[3].id])
+            assembly.record_choice(db, jury, lead, {shortlist[0].id: "The most supported"}, today)
+            meeting = assembly.create_meeting(
+                db, lead, title="Citizens' Assembly (browser tests)", held_on=today,
+                place="Town Hall", jury_id=jury.id,
+            )  # fmt: skip
+            agenda_item = meeting.agenda[0]
+            manager = assembly.add_senior_manager(
+                db, meeting, lead, "Dr Ada Lane", "Medical Director", "Central ICB"
+            )
+            assembly.record_reply(db, agenda_item, lead, manager.id, "We will open on Saturdays.")
+            outcome = assembly.add_outcome(
+                db, agenda_item, lead, title="Open Saturday clinics",
+                owner="Director of Primary Care", due_on=today + timedelta(days=60),
+            )  # fmt: skip
+            assembly.publish_meeting(db, meeting, lead)
+            stocktake_demo.seed_demo(db, staff={"facilitator": lead, "admin": admin}, today=today)
             ids = {
                 "contribution_id": items[0].id,
                 "pending_id": pending.id,
@@ -172,6 +217,12 @@ def seed(instance: Path) -> dict[str, Any]:
                 "routed_id": items[1].id,
                 "routing_id": routed.id,
                 "answered_routing_id": answered.id,
+                "entry_id": entry.id,
+                "draw_id": draw.id,
+                "jury_id": jury.id,
+                "meeting_id": meeting.id,
+                "assembly_item_id": agenda_item.id,
+                "action_id": outcome.action_id,
                 "link_token": link.rsplit("/", 1)[1],
                 "confirm_token": confirm,
                 "reset_token": reset,

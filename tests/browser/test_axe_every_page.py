@@ -84,6 +84,20 @@ def _demo_profile(instance: Path) -> None:
     save_profile(instance, demo_profile("E08000003"), datetime.now(UTC))
 
 
+def _volunteer(page: Page) -> None:
+    """Join the pool of volunteers with the fewest answers."""
+    page.get_by_label("Your name").fill("Axe Tester")
+    page.get_by_label("Email address").fill("axe@example.org")
+    page.get_by_label("I agree to the hub keeping these details").check()
+    page.get_by_role("button", name="Join the pool").click()
+    page.wait_for_load_state()
+
+
+def _open_withdraw(page: Page) -> None:
+    page.locator("#withdraw-link ~ .nhsuk-inset-text a").click()
+    page.wait_for_load_state()
+
+
 def _sign_in_with_totp(page: Page) -> None:
     page.locator("#email").fill(email_of(TOTP_STAFF))
     page.locator("#password").fill(PASSWORD)
@@ -253,6 +267,109 @@ PLAN: dict[str, list[Visit]] = {
         Visit("staff-user-new-errors", "/staff/users/new", role=ADMIN, then=_send_empty),
     ],
     "/staff/users/<int:staff_id>": [Visit("staff-user", "/staff/users/{staff_id}", role=ADMIN)],
+    # -- issue 6: Discover, citizens' panels, jury and Assembly, Stocktake --
+    "/take-part": [
+        Visit("take-part", "/take-part"),
+        Visit("take-part-no-match", "/take-part?group=ethnic_group:other"),
+    ],
+    "/staff/discover": [Visit("staff-discover", "/staff/discover", role=ADMIN)],
+    "/staff/discover/gaps": [
+        Visit("staff-discover-gaps", "/staff/discover/gaps", ADMIN, setup=_demo_profile)
+    ],
+    "/staff/discover/add": [
+        Visit("staff-discover-add", "/staff/discover/add", role=ADMIN),
+        Visit("staff-discover-add-errors", "/staff/discover/add", ADMIN, then=_send_empty),
+    ],
+    "/staff/discover/import": [
+        Visit("staff-discover-import", "/staff/discover/import", role=ADMIN),
+        Visit("staff-discover-import-errors", "/staff/discover/import", ADMIN, then=_send_empty),
+    ],
+    # (no empty send on these two: sending saves or removes the entry)
+    "/staff/discover/<uuid:entry_id>": [
+        Visit("staff-discover-edit", "/staff/discover/{entry_id}", role=ADMIN)
+    ],
+    "/staff/discover/<uuid:entry_id>/remove": [
+        Visit("staff-discover-remove", "/staff/discover/{entry_id}/remove", role=ADMIN)
+    ],
+    "/take-part/volunteer": [
+        Visit("volunteer", "/take-part/volunteer"),
+        Visit("volunteer-errors", "/take-part/volunteer", then=_send_empty),
+    ],
+    "/take-part/volunteer/done": [Visit("volunteer-done", "/take-part/volunteer", then=_volunteer)],
+    "/take-part/volunteer/withdraw/<string(length=43):token>": [
+        Visit("volunteer-withdraw", "/take-part/volunteer", then=_then(_volunteer, _open_withdraw))
+    ],
+    "/take-part/volunteer/withdrawn": [
+        Visit(
+            "volunteer-withdrawn",
+            "/take-part/volunteer",
+            then=_then(_volunteer, _open_withdraw, _send_empty),
+        )
+    ],
+    "/panels": [Visit("panels", "/panels")],
+    "/panels/draws/<int:draw_id>": [Visit("panel-report", "/panels/draws/{draw_id}")],
+    "/staff/panels": [Visit("staff-panels", "/staff/panels", role=ADMIN)],
+    "/staff/panels/draw": [
+        Visit("staff-panel-draw", "/staff/panels/draw", role=ADMIN),
+        Visit("staff-panel-draw-errors", "/staff/panels/draw", ADMIN, then=_send_empty),
+    ],
+    "/staff/panels/draws/<int:draw_id>": [
+        Visit("staff-panel-members", "/staff/panels/draws/{draw_id}", role=ADMIN)
+    ],
+    "/assembly": [Visit("assembly", "/assembly")],
+    "/assembly/meetings/<int:meeting_id>": [
+        Visit("assembly-meeting", "/assembly/meetings/{meeting_id}")
+    ],
+    "/assembly/meetings/<int:meeting_id>/pack": [
+        Visit("assembly-pack", "/assembly/meetings/{meeting_id}/pack")
+    ],
+    "/staff/assembly": [Visit("staff-assembly", "/staff/assembly", role=ADMIN)],
+    "/staff/assembly/juries/new": [
+        Visit("staff-jury-new", "/staff/assembly/juries/new", role=ADMIN),
+        Visit("staff-jury-new-errors", "/staff/assembly/juries/new", ADMIN, then=_send_empty),
+    ],
+    "/staff/assembly/juries/<int:jury_id>": [
+        Visit("staff-jury", "/staff/assembly/juries/{jury_id}", role=ADMIN)
+    ],
+    "/staff/assembly/meetings/new": [
+        Visit("staff-meeting-new", "/staff/assembly/meetings/new", role=ADMIN),
+        Visit("staff-meeting-new-errors", "/staff/assembly/meetings/new", ADMIN, then=_send_empty),
+    ],
+    "/staff/assembly/meetings/<int:meeting_id>": [
+        Visit("staff-meeting", "/staff/assembly/meetings/{meeting_id}", role=ADMIN)
+    ],
+    "/staff/assembly/meetings/<int:meeting_id>/attendance": [
+        Visit("staff-attendance", "/staff/assembly/meetings/{meeting_id}/attendance", role=ADMIN)
+    ],
+    "/staff/assembly/meetings/<int:meeting_id>/items/<int:item_id>": [
+        Visit(
+            "staff-agenda-item",
+            "/staff/assembly/meetings/{meeting_id}/items/{assembly_item_id}",
+            role=ADMIN,
+        ),
+        Visit(
+            "staff-agenda-item-errors",
+            "/staff/assembly/meetings/{meeting_id}/items/{assembly_item_id}",
+            ADMIN,
+            then=_send_empty,
+        ),
+    ],
+    "/staff/assembly/meetings/<int:meeting_id>/pack": [
+        Visit("staff-pack", "/staff/assembly/meetings/{meeting_id}/pack", role=ADMIN)
+    ],
+    "/stocktake": [Visit("stocktake", "/stocktake")],
+    "/stocktake/pack": [Visit("stocktake-pack", "/stocktake/pack")],
+    "/staff/stocktake": [Visit("staff-stocktake", "/staff/stocktake", role=ADMIN)],
+    "/staff/stocktake/new": [
+        Visit("staff-stocktake-new", "/staff/stocktake/new", role=ADMIN),
+        Visit("staff-stocktake-new-errors", "/staff/stocktake/new", ADMIN, then=_send_empty),
+    ],
+    "/staff/stocktake/<int:action_id>": [
+        Visit("staff-stocktake-action", "/staff/stocktake/{action_id}", role=ADMIN),
+        Visit(
+            "staff-stocktake-action-errors", "/staff/stocktake/{action_id}", ADMIN, then=_send_empty
+        ),
+    ],
 }
 # GET rules not visited, and why.
 EXCLUDED = {
@@ -260,6 +377,9 @@ EXCLUDED = {
     "/branding/logo": "the council's logo image (HUB_LOGO), not a page",
     "/your-part/download": "your data as a JSON download, not a page",
     "/your-part/<string(length=43):token>/download": "your data as a JSON download, not a page",
+    "/staff/discover/export.json": "the directory as a JSON download, not a page",
+    "/staff/discover/export.zip": "the directory as a zip of CSV files, not a page",
+    "/panels/draws/<int:draw_id>.json": "a draw's report as a JSON download, not a page",
 }
 VISITS = [visit for visits in PLAN.values() for visit in visits]
 

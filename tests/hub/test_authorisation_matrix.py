@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session
 from hub.gather.services import add_comment
 from hub.quotes.services import propose
 from hub.routing import services as routing
+from hub.routing.models import Organisation, OrganisationStaff
 from hub.staff.auth import SESSION_KEY
 from hub.staff.models import StaffUser
 from hub.staff.services import start_session
 from hub.themes.services import add_local_theme
 from hubnet.db import get_session
 from tests.hub.conftest import person, raise_item
+from tests.hub.cycle_samples import cycle_samples
 from tests.hub.staff_helpers import ROLES, form, make_staff
 
 ANY = frozenset(ROLES)  # any signed-in staff member
@@ -39,12 +41,23 @@ UPDATES = frozenset({"admin", "moderator", "responder"})  # public stage and not
 ASSISTED = frozenset({"admin", "moderator", "facilitator"})  # entering for someone
 VOICES = frozenset({"admin", "moderator", "facilitator"})  # hidden voices
 RESPONSES = frozenset({"admin", "responder"})  # answering routed items
+DISCOVER = frozenset({"admin", "moderator", "facilitator"})  # the directory, gaps, exports
+DIRECTORY = frozenset({"admin", "facilitator"})  # changing the directory
+PANELS = frozenset({"admin", "facilitator"})  # the volunteer pool and draws
+ASSEMBLY_VIEW = frozenset({"admin", "moderator", "facilitator"})
+ASSEMBLY = frozenset({"admin", "facilitator"})
+STOCKTAKE_VIEW = frozenset({"admin", "moderator", "facilitator", "responder"})
+STOCKTAKE = frozenset({"admin", "facilitator", "responder"})  # responders: their organisation's
 
 ITEM = "/staff/moderation/items/<int:contribution_id>"
 COMMENT = "/staff/moderation/comments/<int:comment_id>"
 USER = "/staff/users/<int:staff_id>"
 THEME = "/staff/themes/<int:theme_id>"
 QUOTE = "/staff/quotes/<int:quote_id>"
+ENTRY = "/staff/discover/<uuid:entry_id>"
+MEETING = "/staff/assembly/meetings/<int:meeting_id>"
+AGENDA_ITEM = f"{MEETING}/items/<int:item_id>"
+ACTION = "/staff/stocktake/<int:action_id>"
 
 # (method, rule) → roles allowed. Rules exactly as in app.url_map.
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
@@ -119,6 +132,54 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/staff/responses/<int:routing_id>"): RESPONSES,
     ("POST", "/staff/responses/<int:routing_id>"): RESPONSES,
     ("POST", "/staff/responses/<int:routing_id>/change"): RESPONSES,
+    # Discover: moderators view, admins and facilitators change the directory
+    ("GET", "/staff/discover"): DISCOVER,
+    ("GET", "/staff/discover/gaps"): DISCOVER,
+    ("GET", "/staff/discover/export.json"): DISCOVER,
+    ("GET", "/staff/discover/export.zip"): DISCOVER,
+    ("GET", "/staff/discover/add"): DIRECTORY,
+    ("POST", "/staff/discover/add"): DIRECTORY,
+    ("GET", "/staff/discover/import"): DIRECTORY,
+    ("POST", "/staff/discover/import"): DIRECTORY,
+    ("GET", ENTRY): DIRECTORY,
+    ("POST", ENTRY): DIRECTORY,
+    ("GET", f"{ENTRY}/remove"): DIRECTORY,
+    ("POST", f"{ENTRY}/remove"): DIRECTORY,
+    # citizens' panels: facilitators (and admins) see the pool and draw
+    ("GET", "/staff/panels"): PANELS,
+    ("GET", "/staff/panels/draw"): PANELS,
+    ("POST", "/staff/panels/draw"): PANELS,
+    ("GET", "/staff/panels/draws/<int:draw_id>"): PANELS,
+    # jury and assembly: facilitators change, moderators view
+    ("GET", "/staff/assembly"): ASSEMBLY_VIEW,
+    ("GET", "/staff/assembly/juries/new"): ASSEMBLY,
+    ("POST", "/staff/assembly/juries"): ASSEMBLY,
+    ("GET", "/staff/assembly/juries/<int:jury_id>"): ASSEMBLY_VIEW,
+    ("POST", "/staff/assembly/juries/<int:jury_id>/shortlist"): ASSEMBLY,
+    ("POST", "/staff/assembly/juries/<int:jury_id>/choice"): ASSEMBLY,
+    ("GET", "/staff/assembly/meetings/new"): ASSEMBLY,
+    ("POST", "/staff/assembly/meetings"): ASSEMBLY,
+    ("GET", MEETING): ASSEMBLY_VIEW,
+    ("POST", f"{MEETING}/agenda"): ASSEMBLY,
+    ("POST", f"{MEETING}/agenda/<int:item_id>/move"): ASSEMBLY,
+    ("POST", f"{MEETING}/agenda/<int:item_id>/remove"): ASSEMBLY,
+    ("POST", f"{MEETING}/publish"): ASSEMBLY,
+    ("GET", f"{MEETING}/attendance"): ASSEMBLY_VIEW,
+    ("POST", f"{MEETING}/attendance"): ASSEMBLY,
+    ("POST", f"{MEETING}/managers"): ASSEMBLY,
+    ("POST", f"{MEETING}/managers/<int:attendee_id>/remove"): ASSEMBLY,
+    ("GET", AGENDA_ITEM): ASSEMBLY_VIEW,
+    ("POST", f"{AGENDA_ITEM}/replies"): ASSEMBLY,
+    ("POST", f"{AGENDA_ITEM}/replies/<int:reply_id>/confirmation"): ASSEMBLY,
+    ("POST", f"{AGENDA_ITEM}/outcomes"): ASSEMBLY,
+    ("GET", f"{MEETING}/pack"): ASSEMBLY_VIEW,
+    # Stocktake: everyone but residents reads; facilitators and responders update
+    ("GET", "/staff/stocktake"): STOCKTAKE_VIEW,
+    ("GET", ACTION): STOCKTAKE_VIEW,
+    ("GET", "/staff/stocktake/new"): STOCKTAKE,
+    ("POST", "/staff/stocktake/new"): STOCKTAKE,
+    ("POST", f"{ACTION}/update"): STOCKTAKE,
+    ("POST", f"{ACTION}/plan"): STOCKTAKE,
 }
 # Open to everyone: signing in (password, then the TOTP code) and out, and the one-time
 # set-password link (the token in the address is the permission).
@@ -183,6 +244,7 @@ def samples(db: Session) -> dict[str, Any]:
     router = make_staff(db, "router@example.org", "moderator")
     organisation = routing.add_organisation(db, router, "Adult Social Care", "council-department")
     routed = routing.route(db, raise_item(db, person(db)), organisation, None, router)
+    cycle = cycle_samples(db, organisation)
     db.commit()
     return {
         "quote_id": quote.id,
@@ -191,6 +253,7 @@ def samples(db: Session) -> dict[str, Any]:
         "theme_id": theme.id,
         "staff_id": target.id,
         "routing_id": routed.id,
+        **cycle,
     }
 
 
@@ -212,6 +275,10 @@ def signed_in(app: Flask, db: Session, role: str) -> FlaskClient:
     staff = db.scalar(select(StaffUser).where(StaffUser.email == email))
     if staff is None:
         staff = make_staff(db, email, role)
+        if role == "responder":  # answers for the samples' organisation, as responders do
+            organisation = db.scalar(select(Organisation).order_by(Organisation.id))
+            if organisation is not None:
+                db.add(OrganisationStaff(staff_id=staff.id, organisation_id=organisation.id))
     token = start_session(db, staff)
     db.commit()
     client = app.test_client()

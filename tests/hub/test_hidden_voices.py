@@ -260,3 +260,38 @@ def test_all_time_includes_what_is_older_than_12_months(app: Flask, db: Session)
 
     assert "The last 12 months: 0 people took part" in recent
     assert "All time: 1 person took part" in ever
+
+
+def test_each_under_represented_group_shows_the_discover_groups_reaching_it(
+    app: Flask, db: Session
+) -> None:
+    """The same 1 disabled person in 40 as above: disabled people are under-represented."""
+    from hub.discover import services as discover
+    from hub.discover.directory import DirectoryEntry
+
+    _profile(app)
+    raise_item(db, answered(db, disability="disabled"), at=NOW)
+    for _ in range(39):
+        raise_item(db, answered(db, disability="not-disabled"), at=NOW)
+    db.commit()
+    client, _staff = staff_client(app, db, "facilitator")
+
+    html = client.get("/staff/hidden-voices").get_data(as_text=True)
+    assert "No listed group reaches this group. See the coverage gaps in Discover" in _text(html)
+    assert 'href="/staff/discover/gaps"' in html
+
+    deaf = DirectoryEntry(
+        id="5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d1c",
+        name="Deaf Health Group",
+        kind="vcse",
+        reaches=(("disability", "disabled"),),
+    )
+    discover.import_entries(db, None, [deaf])
+    db.commit()
+
+    page = _text(client.get("/staff/hidden-voices").get_data(as_text=True))
+    assert (
+        "Listed groups reaching them: Deaf Health Group (Voluntary and community organisation)."
+        " See them in Discover" in page
+    )
+    assert "No listed group reaches this group" not in page

@@ -34,6 +34,7 @@ from hub.staff.auth import SESSION_KEY
 from hub.staff.services import start_session
 from hub.themes.services import add_local_theme
 from tests.hub.conftest import person, raise_item
+from tests.hub.cycle_samples import cycle_samples
 from tests.hub.staff_helpers import make_staff
 
 PAYLOAD = "<script>alert(1)</script>\"'><img src=x onerror=alert(1)>"
@@ -44,6 +45,9 @@ TEXT_TYPES = {"text", "search", "email", "url", "tel", "password", ""}
 NOT_PAGES = {
     "/federation/alarms/<int:alarm_id>.json": "JSON for operators' tools",
     "/branding/logo": "an image",
+    "/staff/discover/export.json": "a JSON download",
+    "/staff/discover/export.zip": "a zip download",
+    "/panels/draws/<int:draw_id>.json": "a JSON download",
 }
 # Forms not sent, and why (method, path prefix).
 NOT_SENT = {
@@ -153,8 +157,10 @@ def samples(db: Session) -> dict[str, Any]:
     router = make_staff(db, "router@example.org", "moderator")
     organisation = routing.add_organisation(db, router, "Adult Social Care", "council-department")
     routed = routing.route(db, raise_item(db, person(db), publish=True), organisation, None, router)
+    cycle = cycle_samples(db, organisation)
     db.commit()
     return {
+        **cycle,
         "routing_id": routed.id,
         "contribution_id": contribution.id,
         "quote_id": quote.id,

@@ -438,6 +438,8 @@ LIMITED_VIEWS = {
     "residents.reset_request": "account",
     "residents.reset_password": "account",
     "staff.set_password_submit": "account",
+    "panels_public.volunteer_submit": "raise",  # joining the pool of volunteers
+    "panels_public.withdraw_submit": "account",
 }
 
 
