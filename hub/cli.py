@@ -21,9 +21,9 @@ from federation.keys import (
 from hub import instance_config
 from hub.audit.cli import alarms_group, audit_command, witness_command
 from hub.db import MIGRATIONS
+from hub.discover.cli import discover_group
 from hub.gather.cli import wards_group
 from hub.instance import instance_option, load_app
-from hub.discover.cli import discover_group
 from hub.keys.cli import rotate_key_command
 from hub.mail.cli import mail_group
 from hub.outbox.cli import outbox_group, push_command
