@@ -171,9 +171,9 @@ def seed(instance: Path) -> dict[str, Any]:
             )  # fmt: skip
             # Discover, a drawn jury, its Assembly, and a Stocktake action (issue 6)
             entry = DirectoryEntry(
-                id="4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d", name="Ardwick Patient Group",
-                kind="ppg", description="The patient participation group of Ardwick Surgery.",
-                wards=("E05011235",), how_to_join="Come to a meeting, or write to us.",
+                id="4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d", name="Ancoats Patient Group",
+                kind="ppg", description="The patient participation group of Ancoats Surgery.",
+                wards=("E05011234",), how_to_join="Come to a meeting, or write to us.",
             )  # fmt: skip
             discover.import_entries(db, None, [entry])
             profile = demo_profile("E08000003")
