@@ -27,6 +27,7 @@ from hub.instance import instance_option, load_app
 from hub.keys.cli import rotate_key_command
 from hub.mail.cli import mail_group
 from hub.outbox.cli import outbox_group, push_command
+from hub.panels.cli import panels_group
 from hub.privacy.cli import privacy_group
 from hub.routing.cli import routing_group
 from hub.staff.cli import staff_group
@@ -224,6 +225,7 @@ hub_group.add_command(wards_group)
 hub_group.add_command(profile_group)
 hub_group.add_command(routing_group)
 hub_group.add_command(discover_group)
+hub_group.add_command(panels_group)
 hub_group.add_command(summary_command)
 hub_group.add_command(preview_command)
 hub_group.add_command(privacy_group)
