@@ -4,7 +4,7 @@ Holds no personal data: only the anonymised summaries hubs choose to send,
 exactly as signed. `create_app` loads config (defaults → the instance
 folder's `aggregator.toml` → `AGGREGATOR_…` environment → the dict passed in),
 refuses an unmigrated database or a missing log key, and registers each
-feature: registry, ingest, log, priorities, home, openapi.
+feature: registry, ingest, log, priorities, hidden voices, home, openapi.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from federation.envelope import MAX_ENVELOPE_BYTES
 from hubnet.config import instance_file, load_config
 from hubnet.db import init_database
 from hubnet.problems import register_api_errors
-from national_aggregator import home, ingest, log, openapi, priorities, registry
+from national_aggregator import home, ingest, log, openapi, priorities, registry, security, voices
 from national_aggregator.db import MIGRATIONS
 
 DEFAULT_INSTANCE = Path("instance/aggregator")
@@ -60,7 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance = Path(app.config["INSTANCE_PATH"])
     init_database(app, MIGRATIONS, fix=f"hubnet aggregator migrate --instance {instance}")
     register_api_errors(app)
-    for feature in (registry, ingest, log, priorities, home, openapi):
+    for feature in (security, registry, ingest, log, priorities, voices, home, openapi):
         feature.init_app(app)
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:

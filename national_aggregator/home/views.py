@@ -1,14 +1,50 @@
-"""The home page and `GET /api/v1/about`."""
+"""The home page, `GET /api/v1/about`, and the header's navigation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from hubnet.db import get_session
 from national_aggregator.log import log_signer
 from national_aggregator.log.services import log_overview
 
-blueprint = Blueprint("home", __name__)
+blueprint = Blueprint(
+    "home", __name__, static_folder="static", static_url_path="/static/aggregator"
+)
+NAV_EXTENSION = "aggregator.nav"  # app.extensions key: (text, endpoint) links features add
+# A link whose endpoint the app does not have (yet) is left out.
+MAIN_NAV = (
+    ("Home", "home.home"),
+    ("National priorities", "priorities.priorities_page"),
+    ("Hidden voices", "voices.hidden_voices_page"),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    text: str
+    href: str
+    current: bool
+
+
+def main_nav() -> list[NavLink]:
+    """The header's links; the current one is the link to the page's own section."""
+    here = request.endpoint or ""
+    links = []
+    for text, endpoint in (*MAIN_NAV, *current_app.extensions.get(NAV_EXTENSION, [])):
+        if endpoint not in current_app.view_functions:
+            continue
+        section = endpoint.partition(".")[0]
+        current = here == endpoint or (section != "home" and here.startswith(section + "."))
+        links.append(NavLink(text, url_for(endpoint), current))
+    return links
+
+
+def nav_context() -> dict[str, Any]:
+    return {"main_nav": main_nav}
 
 
 @blueprint.get("/")

@@ -10,6 +10,13 @@ theme cells (`SummaryTheme`), the one-way breakdown cells
 (`SummaryWithheldTable`) and the consented quotes (`SummaryQuote`). They are
 derived data: the envelope holds all of it, which is how migration 0003 fills
 them for summaries accepted before it.
+
+The two optional blocks of `summary/1` are copied out the same way:
+`SummaryRepresentation` (one row per group of the `representation` block;
+a summary sent with `representation` null or absent, a hub without a
+population profile, has none) and `SummaryRouting` with its
+`SummaryRoutingType` rows (the `routing` block). Migration 0004 fills them
+for summaries accepted before it. Decimals stay the strings the hub signed.
 """
 
 from __future__ import annotations
@@ -140,6 +147,78 @@ class SummaryQuote(Base):
     period_end: Mapped[date] = mapped_column(Date)
     theme_code: Mapped[str] = mapped_column(String(60))
     text: Mapped[str] = mapped_column(Text)
+
+
+class SummaryRepresentation(Base):
+    """One group of a summary's `representation` block (federation/disclosure/representation.py).
+
+    `ratio`, `lower` and `upper` are the signed decimal strings (four places),
+    None where the block has null; `population_share` is the signed share (six
+    places) from the block's `shares`.
+    """
+
+    __tablename__ = "summary_representation"
+    __table_args__ = (Index("ix_summary_representation_period", "period_start", "period_end"),)
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.submission_id"), primary_key=True
+    )
+    characteristic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hub_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    population_share: Mapped[str] = mapped_column(String(20))
+    ratio: Mapped[str | None] = mapped_column(String(20))
+    lower: Mapped[str | None] = mapped_column(String(20))
+    upper: Mapped[str | None] = mapped_column(String(20))
+    flag: Mapped[str] = mapped_column(String(40))
+
+
+class SummaryRouting(Base):
+    """A summary's `routing` block, apart from its rows by organisation type.
+
+    The window is the 365 days ending on the period's last day; `national`
+    counts items triaged as national candidates in it.
+    """
+
+    __tablename__ = "summary_routing"
+    __table_args__ = (Index("ix_summary_routing_period", "period_start", "period_end"),)
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.submission_id"), primary_key=True
+    )
+    hub_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    window_start: Mapped[date] = mapped_column(Date)
+    window_end: Mapped[date] = mapped_column(Date)
+    national_value: Mapped[int | None]  # None when suppressed
+    national_suppressed: Mapped[bool]
+
+
+class SummaryRoutingType(Base):
+    """One organisation type's published routing cells (items and answers, not people)."""
+
+    __tablename__ = "summary_routing_type"
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("summary_routing.submission_id"), primary_key=True
+    )
+    organisation_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hub_gss: Mapped[str] = mapped_column(ForeignKey("hub.gss"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    routed_value: Mapped[int | None]
+    routed_suppressed: Mapped[bool]
+    responded_value: Mapped[int | None]
+    responded_suppressed: Mapped[bool]
+    late_value: Mapped[int | None]
+    late_suppressed: Mapped[bool]
+    changes_value: Mapped[int | None]
+    changes_suppressed: Mapped[bool]
+    response_rate: Mapped[str | None] = mapped_column(String(10))  # "0.75", as signed
+    median_working_days: Mapped[str | None] = mapped_column(String(10))  # "6.5", as signed
 
 
 class Equivocation(Base):

@@ -6,8 +6,9 @@ for a key rotation `federation.statement.verify_rotation`). `accept_statement`
 takes the log's write lock, checks again that the signing keys still count
 (a revocation may have been committed meanwhile), decides sequence and chain,
 so two racing requests never both take one seq, and stores the statement,
-its published cells, withheld breakdown tables and quotes (summaries) or the
-hub's new key (rotations), and its log leaf, in the caller's transaction.
+its published cells, withheld breakdown tables, quotes, representation and
+routing figures (summaries) or the hub's new key (rotations), and its log
+leaf, in the caller's transaction.
 Also here: fresh receipts, and a hub's accepted statements for
 resynchronising.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -24,6 +25,7 @@ from sqlalchemy import Row, insert, select
 from sqlalchemy.orm import Session
 
 from federation.canonical import canonical_json, parse_json
+from federation.disclosure.routing import COUNTS as ROUTING_COUNTS
 from federation.envelope import KeyLookup, Statement, verify_envelope
 from federation.errors import Equivocation as EquivocationError
 from federation.errors import (
@@ -42,6 +44,9 @@ from national_aggregator.ingest.models import (
     Submission,
     SummaryBreakdownCell,
     SummaryQuote,
+    SummaryRepresentation,
+    SummaryRouting,
+    SummaryRoutingType,
     SummaryTheme,
     SummaryWithheldTable,
 )
@@ -360,14 +365,65 @@ def _store_cells(session: Session, statement: Statement) -> None:
         {"position": position, "theme_code": quote["theme"], "text": quote["text"], **where}
         for position, quote in enumerate(body["quotes"])
     ]
+    routing = body.get("routing")
     for model, rows in (
         (SummaryTheme, themes),
         (SummaryWithheldTable, withheld),
         (SummaryBreakdownCell, cells),
         (SummaryQuote, quotes),
+        (SummaryRepresentation, representation_rows(body.get("representation"), where)),
+        (SummaryRouting, [] if routing is None else [routing_row(routing, where)]),
+        (SummaryRoutingType, [] if routing is None else routing_type_rows(routing, where)),
     ):
         if rows:
             session.execute(insert(model), rows)
+
+
+def representation_rows(
+    block: dict[str, Any] | None, where: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """One row per group of a `representation` block; none when the hub has no profile."""
+    if block is None:
+        return []
+    return [
+        {
+            "characteristic": characteristic,
+            "category": category,
+            "population_share": block["shares"][characteristic][category],
+            **{name: figures[name] for name in ("ratio", "lower", "upper", "flag")},
+            **where,
+        }
+        for characteristic, groups in block["groups"].items()
+        for category, figures in groups.items()
+    ]
+
+
+def routing_row(block: dict[str, Any], where: dict[str, Any]) -> dict[str, Any]:
+    """The `routing` block's window and national cell."""
+    return {
+        "window_start": date.fromisoformat(block["window"]["start"]),
+        "window_end": date.fromisoformat(block["window"]["end"]),
+        **_cell_columns("national", block["national"]),
+        **where,
+    }
+
+
+def routing_type_rows(block: dict[str, Any], where: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `routing` block's cells, one row per organisation type."""
+    return [
+        {
+            "organisation_type": kind,
+            **{
+                column: value
+                for name in ROUTING_COUNTS
+                for column, value in _cell_columns(name, row[name]).items()
+            },
+            "response_rate": row["response_rate"],
+            "median_working_days": row["median_working_days"],
+            **where,
+        }
+        for kind, row in block["by_organisation_type"].items()
+    ]
 
 
 def _cell_columns(name: str, cell: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from marshmallow import Schema
 
 from federation.canonical import MAX_SAFE_INTEGER
 from federation.envelope import MAX_ENVELOPE_BYTES
+from federation.taxonomy import load_taxonomy
 from national_aggregator.home.schemas import AboutSchema
 from national_aggregator.ingest.schemas import (
     EnvelopeSchema,
@@ -40,8 +41,14 @@ from national_aggregator.priorities.schemas import (
     PeriodField,
     PrioritiesQuerySchema,
     PrioritiesSchema,
+    ThemeDetailSchema,
 )
 from national_aggregator.registry.schemas import HubSchema
+from national_aggregator.voices.schemas import (
+    HiddenVoicesSchema,
+    NationalRoutingSchema,
+    VoicesQuerySchema,
+)
 
 JSON = "application/json"
 GSS_PATTERN = "^[ENSW][0-9]{8}$"
@@ -241,7 +248,60 @@ def _operations() -> dict[str, dict[str, Any]]:
                 "parameters": _query(PrioritiesQuerySchema),
                 "responses": {
                     "200": _ok(PrioritiesSchema, "The ranking"),
-                    "400": _problem("period cannot be read"),
+                    "400": _problem("period cannot be read, or no registered hub is in region"),
+                },
+            }
+        },
+        "/api/v1/priorities/themes/{code}": {
+            "get": {
+                "summary": "One theme across hubs and regions, its trend and consented quotes",
+                "tags": ["priorities"],
+                "parameters": [
+                    _path(
+                        "code",
+                        "a national theme code",
+                        {"type": "string", "enum": list(load_taxonomy().codes)},
+                    ),
+                    *_query(PrioritiesQuerySchema),
+                ],
+                "responses": {
+                    "200": _ok(ThemeDetailSchema, "The theme"),
+                    "400": _problem("period cannot be read, or no registered hub is in region"),
+                    "404": _problem("Not a national theme code"),
+                },
+            }
+        },
+        "/api/v1/hidden-voices": {
+            "get": {
+                "summary": "Representation against each area's population, across hubs",
+                "description": (
+                    "For a period (default: the latest any hub has sent) and optionally one "
+                    "region: per group, how many hubs flag it under-represented, in line or "
+                    "over-represented, the median ratio, and the hubs doing well with it. Hubs "
+                    "without a summary or without a population profile are listed, never "
+                    "counted as zero."
+                ),
+                "tags": ["hidden voices"],
+                "parameters": _query(VoicesQuerySchema),
+                "responses": {
+                    "200": _ok(HiddenVoicesSchema, "Each group across hubs"),
+                    "400": _problem("period cannot be read, or no hub is registered in region"),
+                },
+            }
+        },
+        "/api/v1/routing": {
+            "get": {
+                "summary": "Items routed to local organisations and their answers, nationally",
+                "description": (
+                    "By organisation type, summed over the hubs' published routing cells for a "
+                    "period (default: the latest) and optionally one region, with lower and "
+                    "upper bounds where hubs suppressed a cell."
+                ),
+                "tags": ["hidden voices"],
+                "parameters": _query(VoicesQuerySchema),
+                "responses": {
+                    "200": _ok(NationalRoutingSchema, "Routing totals by organisation type"),
+                    "400": _problem("period cannot be read, or no hub is registered in region"),
                 },
             }
         },

@@ -1,16 +1,26 @@
-"""The priorities query string, and the JSON form of the national ranking.
+"""The priorities query string, and the JSON forms of the national ranking and of one theme.
 
-`PrioritiesSchema` documents `priorities_json`'s output in the OpenAPI document.
+`PrioritiesSchema` and `ThemeDetailSchema` document `priorities_json`'s and
+`theme_json`'s output in the OpenAPI document.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from federation.periods import Period
-from national_aggregator.priorities.services import NationalPriorities
+from national_aggregator.priorities.services import (
+    BORDA,
+    RANKING,
+    TREND,
+    NationalPriorities,
+    PeriodTotals,
+    Priority,
+    ThemeDetail,
+)
 from national_aggregator.registry.models import Hub
 
 # What a period looks like; Period.parse decides whether it is a real one (2026-13 is not).
@@ -31,7 +41,7 @@ class PeriodField(fields.Field[Period]):
 
 class PrioritiesQuerySchema(Schema):
     class Meta:
-        unknown = EXCLUDE  # links may carry tracking parameters; only `period` matters
+        unknown = EXCLUDE  # links may carry tracking parameters; only these matter
 
     period = PeriodField(
         metadata={
@@ -41,37 +51,129 @@ class PrioritiesQuerySchema(Schema):
             "example": "2026-10",
         }
     )
+    region = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "only the hubs registered in this region (as `GET /api/v1/hubs` "
+            "names it); absent: all of England. A region no hub is registered in is a 400",
+            "example": "North West",
+        },
+    )
+
+
+def check_region(query: dict[str, Any], known: list[str]) -> None:
+    """Raise a ValidationError naming `region` unless it is absent or a registered hub's."""
+    region = query.get("region")
+    if region is not None and region not in known:
+        choices = ", ".join(known) or "none yet"
+        raise ValidationError(
+            {"region": [f"no registered hub is in region {region!r}; regions: {choices}"]}
+        )
 
 
 def _hub(hub: Hub) -> dict[str, str]:
     return {"gss": hub.gss, "name": hub.name, "region": hub.region}
 
 
-def priorities_json(result: NationalPriorities, ranking: str) -> dict[str, Any]:
-    """The document `GET /api/v1/priorities` returns."""
-    period = result.period
+def _period(period: Any) -> dict[str, str] | None:
+    return None if period is None else {**period.as_json(), "label": period.label}
+
+
+def _priority(row: Priority) -> dict[str, Any]:
     return {
-        "period": None if period is None else {**period.as_json(), "label": period.label},
+        "rank": row.rank,
+        "code": row.code,
+        "name": row.name,
+        "total": row.total,
+        "lower": row.lower,
+        "upper": row.upper,
+        "hubs_reporting": row.hubs_reporting,
+        "hubs_suppressed": row.hubs_suppressed,
+        "rate_per_100k": str(row.rate_per_100k),
+        "top5_hubs": row.top5_hubs,
+        "contributions": row.contributions,
+        "borda_points": str(row.borda_points.quantize(Decimal("0.1"))),
+        "borda_rank": row.borda_rank,
+        "previous_total": row.previous_total,
+        "previous_rank": row.previous_rank,
+        "change_total": row.change_total,
+        "change_rank": row.change_rank,
+        "movement": row.movement,
+    }
+
+
+def priorities_json(result: NationalPriorities, ranking: str = RANKING) -> dict[str, Any]:
+    """The document `GET /api/v1/priorities` returns."""
+    previous = result.previous_hubs_reporting
+    return {
+        "period": _period(result.period),
+        "region": result.region,
         "taxonomy": result.taxonomy,
         "ranking": ranking,
+        "borda": BORDA,
+        "trend": TREND,
+        "borda_max": result.borda_max,
         "hubs_reporting": [_hub(hub) for hub in result.hubs_reporting],
         "hubs_missing": [_hub(hub) for hub in result.hubs_missing],
-        "priorities": [
+        "previous_period": _period(result.previous),
+        "previous_hubs_reporting": None if previous is None else [_hub(hub) for hub in previous],
+        "priorities": [_priority(row) for row in result.priorities],
+    }
+
+
+def _history(point: PeriodTotals, code: str) -> dict[str, Any]:
+    total, lower, upper = point.totals.get(code, (0, 0, 0))
+    reported = point.hubs_reporting > 0
+    return {
+        "period": _period(point.period),
+        "hubs_reporting": point.hubs_reporting,
+        "total": total if reported else None,
+        "lower": lower if reported else None,
+        "upper": upper if reported else None,
+    }
+
+
+def theme_json(detail: ThemeDetail) -> dict[str, Any]:
+    """The document `GET /api/v1/priorities/themes/<code>` returns."""
+    national = detail.national
+    return {
+        "period": _period(national.period),
+        "region": national.region,
+        "taxonomy": national.taxonomy,
+        "code": detail.code,
+        "name": detail.name,
+        "ranking": RANKING,
+        "borda": BORDA,
+        "trend": TREND,
+        "priority": None if detail.priority is None else _priority(detail.priority),
+        "hubs": [
             {
-                "rank": row.rank,
-                "code": row.code,
-                "name": row.name,
-                "total": row.total,
-                "lower": row.lower,
-                "upper": row.upper,
-                "hubs_reporting": row.hubs_reporting,
-                "hubs_suppressed": row.hubs_suppressed,
-                "rate_per_100k": str(row.rate_per_100k),
-                "top5_hubs": row.top5_hubs,
-                "contributions": row.contributions,
+                **_hub(cell.hub),
+                "status": cell.status,
+                "people": cell.people,
+                "suppressed_range": None
+                if cell.suppressed_max is None
+                else {"lower": 1, "upper": cell.suppressed_max},
+                "place": cell.place,
+                "themes": cell.themes,
             }
-            for row in result.priorities
+            for cell in detail.hubs
         ],
+        "regions": [
+            {
+                "region": total.region,
+                "total": total.total,
+                "lower": total.lower,
+                "upper": total.upper,
+                "hubs_reporting": total.hubs_reporting,
+                "hubs_suppressed": total.hubs_suppressed,
+                "hubs_missing": total.hubs_missing,
+                "rate_per_100k": None if total.rate_per_100k is None else str(total.rate_per_100k),
+            }
+            for total in detail.regions
+        ],
+        "history": [_history(point, detail.code) for point in detail.history],
+        "quotes": [{"hub": _hub(quote.hub), "text": quote.text} for quote in detail.quotes],
     }
 
 
@@ -102,12 +204,126 @@ class PrioritySchema(Schema):
         required=True,
         metadata={"description": "items raised: the sum of the published contributions cells"},
     )
+    borda_points = fields.String(
+        required=True,
+        metadata={"description": "Borda points over the hubs' own rankings (see `borda`)"},
+    )
+    borda_rank = fields.Integer(
+        required=True, metadata={"description": "by borda_points; equal points share a rank"}
+    )
+    previous_total = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "total in previous_period; null when no hub reported it"},
+    )
+    previous_rank = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "rank in previous_period; null when new or nothing to compare"},
+    )
+    change_total = fields.Integer(required=True, allow_none=True)
+    change_rank = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "positive: moved up"}
+    )
+    movement = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(["new", "up", "down", "same"]),
+        metadata={"description": "new, up, down or same; null: nothing to compare with"},
+    )
 
 
 class PrioritiesSchema(Schema):
     period = fields.Nested(ReportingPeriodSchema, required=True, allow_none=True)
+    region = fields.String(
+        required=True, allow_none=True, metadata={"description": "null: all of England"}
+    )
     taxonomy = fields.String(required=True)
     ranking = fields.String(required=True, metadata={"description": "how themes are ranked"})
+    borda = fields.String(required=True, metadata={"description": "how borda_rank is worked out"})
+    trend = fields.String(required=True, metadata={"description": "how the trend is worked out"})
+    borda_max = fields.Integer(
+        required=True,
+        metadata={"description": "the points of a theme first in every reporting hub"},
+    )
     hubs_reporting = fields.List(fields.Nested(HubRefSchema), required=True)
-    hubs_missing = fields.List(fields.Nested(HubRefSchema), required=True)
+    hubs_missing = fields.List(
+        fields.Nested(HubRefSchema),
+        required=True,
+        metadata={"description": "expected hubs with no summary for the period: missing, not 0"},
+    )
+    previous_period = fields.Nested(ReportingPeriodSchema, required=True, allow_none=True)
+    previous_hubs_reporting = fields.List(
+        fields.Nested(HubRefSchema), required=True, allow_none=True
+    )
     priorities = fields.List(fields.Nested(PrioritySchema), required=True)
+
+
+class SuppressedRangeSchema(Schema):
+    lower = fields.Integer(required=True)
+    upper = fields.Integer(required=True)
+
+
+class ThemeHubSchema(Schema):
+    gss = fields.String(required=True)
+    name = fields.String(required=True)
+    region = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["published", "suppressed", "missing"]),
+        metadata={"description": "missing: the hub sent no summary for the period"},
+    )
+    people = fields.Integer(required=True, allow_none=True)
+    suppressed_range = fields.Nested(SuppressedRangeSchema, required=True, allow_none=True)
+    place = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the theme's place in the hub's own ranking (ties share)"},
+    )
+    themes = fields.Integer(required=True, allow_none=True)
+
+
+class ThemeRegionSchema(Schema):
+    region = fields.String(required=True)
+    total = fields.Integer(required=True)
+    lower = fields.Integer(required=True)
+    upper = fields.Integer(required=True)
+    hubs_reporting = fields.Integer(required=True)
+    hubs_suppressed = fields.Integer(required=True)
+    hubs_missing = fields.Integer(required=True)
+    rate_per_100k = fields.String(required=True, allow_none=True)
+
+
+class ThemeHistorySchema(Schema):
+    period = fields.Nested(ReportingPeriodSchema, required=True)
+    hubs_reporting = fields.Integer(required=True)
+    total = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null: no hub reported"}
+    )
+    lower = fields.Integer(required=True, allow_none=True)
+    upper = fields.Integer(required=True, allow_none=True)
+
+
+class ThemeQuoteSchema(Schema):
+    hub = fields.Nested(HubRefSchema, required=True)
+    text = fields.String(required=True)
+
+
+class ThemeDetailSchema(Schema):
+    period = fields.Nested(ReportingPeriodSchema, required=True, allow_none=True)
+    region = fields.String(required=True, allow_none=True)
+    taxonomy = fields.String(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    ranking = fields.String(required=True)
+    borda = fields.String(required=True)
+    trend = fields.String(required=True)
+    priority = fields.Nested(PrioritySchema, required=True, allow_none=True)
+    hubs = fields.List(fields.Nested(ThemeHubSchema), required=True)
+    regions = fields.List(fields.Nested(ThemeRegionSchema), required=True)
+    history = fields.List(
+        fields.Nested(ThemeHistorySchema),
+        required=True,
+        metadata={"description": "this period and up to 5 of the same length before, oldest first"},
+    )
+    quotes = fields.List(fields.Nested(ThemeQuoteSchema), required=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -157,8 +158,11 @@ def test_the_priorities_page_is_an_accessible_table_with_missing_hubs_named(
     page = national.get("/priorities?period=2026-10").get_data(as_text=True)
 
     assert '<html lang="en-GB">' in page
-    assert "<caption>" in page and '<th scope="col"' in page and '<th scope="row">GP access' in page
-    assert "No summary for 2026-10 from:\n    Leeds" in page
+    assert '<caption class="nhsuk-table__caption"' in page and 'scope="col">Rank</th>' in page
+    assert re.search(
+        r'scope="row"><a href="/priorities/themes/gp-access\?[^"]*">GP access</a>', page
+    )
+    assert re.search(r"No summary for 2026-10 from:\s+Leeds\.\s+Their numbers are missing", page)
     assert '<option value="2026-10" selected>' in page  # the selector works without JavaScript
     assert '<option value="2026-09">' in page
 
@@ -167,7 +171,9 @@ def test_the_priorities_page_explains_a_period_it_cannot_read(national: FlaskCli
     response = national.get("/priorities?period=2026-13")
 
     assert response.status_code == 400
-    assert "That period could not be read" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "That period could not be read" in page and '<a href="#period">' in page
+    assert "<title>Error: " in page
 
 
 def test_the_home_page_links_to_the_priorities(client: FlaskClient) -> None:

@@ -78,7 +78,7 @@ def test_the_national_priorities_page_reads_as_a_table(browser: Browser, network
     page.goto(f"{network.aggregator.url}/priorities?period={period.label}")
 
     assert page.locator("html").get_attribute("lang") == "en-GB"
-    table = page.get_by_role("table")
+    table = page.get_by_role("table", name="Themes ranked by people raising or supporting them")
     assert table.locator("caption").is_visible()
     first_row = table.locator("tbody tr").first.inner_text()
     assert "Mental health" in first_row
