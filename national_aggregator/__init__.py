@@ -21,7 +21,17 @@ from federation.envelope import MAX_ENVELOPE_BYTES
 from hubnet.config import instance_file, load_config
 from hubnet.db import init_database
 from hubnet.problems import register_api_errors
-from national_aggregator import home, ingest, log, openapi, priorities, registry, security, voices
+from national_aggregator import (
+    home,
+    ingest,
+    log,
+    openapi,
+    priorities,
+    registry,
+    security,
+    staff,
+    voices,
+)
 from national_aggregator.db import MIGRATIONS
 
 DEFAULT_INSTANCE = Path("instance/aggregator")
@@ -38,6 +48,14 @@ DEFAULTS: Mapping[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # How many proxies in front set X-Forwarded-For (nginx: 1), so limits see the client.
     "PROXY_COUNT": 0,
+    # -- national team access (issue 7): staff sign-in; sessions need SECRET_KEY --
+    "SECRET_KEY": None,  # signs the session cookie; `hubnet aggregator init` writes one
+    "SESSION_COOKIE_NAME": "aggregator_session",
+    "SESSION_COOKIE_SAMESITE": "Lax",  # a cross-site POST carries no session
+    "NATIONAL_STAFF_SESSION_HOURS": 8,  # a staff sign-in ends on the server after this long
+    "NATIONAL_STAFF_PASSWORD_LINK_HOURS": 72,  # a set-password link works this long
+    "NATIONAL_STAFF_LOGIN_RATE_LIMIT": "10 per 15 minutes",  # failed sign-ins per address
+    "NATIONAL_STAFF_LOGIN_RATE_LIMIT_PER_EMAIL": "20 per hour",  # to one email, from anywhere
 }
 
 
@@ -60,7 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance = Path(app.config["INSTANCE_PATH"])
     init_database(app, MIGRATIONS, fix=f"hubnet aggregator migrate --instance {instance}")
     register_api_errors(app)
-    for feature in (security, registry, ingest, log, priorities, voices, home, openapi):
+    for feature in (security, registry, ingest, log, priorities, voices, home, openapi, staff):
         feature.init_app(app)
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:

@@ -21,6 +21,7 @@ from national_aggregator import CONFIG_FILE, DEFAULTS, load_settings
 from national_aggregator.db import MIGRATIONS
 from national_aggregator.instance import instance_option, load_app
 from national_aggregator.registry.cli import hubs_group
+from national_aggregator.staff.cli import staff_group
 
 LOG_PUBLIC_KEY = "log-key.pub"
 CONFIG_HEADER = """\
@@ -178,3 +179,4 @@ def serve_command(instance: Path, host: str, port: int, workers: int) -> None:
 
 
 aggregator_group.add_command(hubs_group)
+aggregator_group.add_command(staff_group)

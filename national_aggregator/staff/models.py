@@ -1,0 +1,149 @@
+"""National team accounts, their sign-ins, set-password links, and the log of what staff did.
+
+Staff are the national team: analysts, the board secretary and admins. Each
+sign-in is a row in `staff_session` (the browser's signed cookie only holds a
+random token whose SHA-256 is stored here), so signing out, disabling an
+account or a sign-in reaching its age limit ends it on the server, not just in
+the browser. `staff_action` is written by `national_aggregator.staff.audit`
+and never updated or deleted: it answers "who recorded this board response,
+and when?". An account made with a set-password link has no password
+(`NO_PASSWORD`) until its owner uses the link (`staff_password_link`).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from national_aggregator.db import Base, UTCDateTime, utcnow, value_enum
+
+NO_PASSWORD = "!"  # no Argon2 hash: the account cannot sign in until a password is set
+
+
+class Role(enum.StrEnum):
+    """What a member of the national team may do; `admin` may do everything."""
+
+    ANALYST = "analyst"
+    BOARD_SECRETARY = "board-secretary"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class RoleDescription:
+    title: str
+    may: tuple[str, ...]
+
+
+ROLES: dict[Role, RoleDescription] = {
+    Role.ANALYST: RoleDescription(
+        "Analyst",
+        (
+            "Build board packs from a period and a log checkpoint",
+            "Check hubs' submissions, national priorities and hidden voices before publication",
+        ),
+    ),
+    Role.BOARD_SECRETARY: RoleDescription(
+        "Board secretary",
+        (
+            "Record the board's response to each priority: accepted with a commitment, "
+            "under consideration, or not accepted with a reason",
+            "Add owners, due dates and dated updates to board commitments",
+            "Build board packs for board meetings",
+        ),
+    ),
+    Role.ADMIN: RoleDescription(
+        "Admin",
+        (
+            "Everything analysts and the board secretary can do",
+            "See the staff activity log",
+            "Add staff accounts and issue set-password links (hubnet aggregator staff)",
+        ),
+    ),
+}
+"""Each role's name for people and what it may do: shown on /staff/ and by the CLI."""
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(value_enum(Role, "staff_role"))
+    password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, PHC string format
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    @property
+    def has_password(self) -> bool:
+        """False for an account whose owner has not yet used their set-password link."""
+        return self.password_hash != NO_PASSWORD
+
+    @property
+    def role_title(self) -> str:
+        return ROLES[self.role].title
+
+    def may(self, *roles: str) -> bool:
+        """True if this person holds one of `roles` (any role when none given; admin always)."""
+        if not self.active:
+            return False
+        return not roles or self.role is Role.ADMIN or self.role.value in roles
+
+
+class StaffSession(Base):
+    """One sign-in. The cookie holds the token; only its SHA-256 is stored."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    staff: Mapped[StaffUser] = relationship(lazy="joined")
+
+
+class StaffPasswordLink(Base):
+    """A one-time link to choose a password (a new account, or a reset).
+
+    Only the SHA-256 of the link's random token is stored. A link works once,
+    until `expires_at`; issuing a new one for the same person deletes the old.
+    """
+
+    __tablename__ = "staff_password_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    staff: Mapped[StaffUser] = relationship(lazy="joined")
+
+
+class StaffAction(Base):
+    """One thing a member of staff did (or tried: a failed sign-in), in order. Append-only.
+
+    `staff_id` is empty for actions no signed-in person took: a failed sign-in
+    to an unknown address, or an account made with `hubnet aggregator staff add`.
+    """
+
+    __tablename__ = "staff_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id"), index=True, default=None
+    )
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    staff: Mapped[StaffUser | None] = relationship(lazy="joined")
