@@ -150,6 +150,43 @@ def sign_key_event(event: Mapping[str, Any], log_private_key: Ed25519PrivateKey)
     return _sign_envelope(KEY_EVENT_PAYLOAD_TYPE, canonical_json(dict(event)), [log_private_key])
 
 
+def open_log_signed(
+    raw: bytes,
+    payload_type: str,
+    log_public_key: Ed25519PublicKey,
+    what: str,
+    max_bytes: int = MAX_ENVELOPE_BYTES,
+) -> bytes:
+    """Open an envelope of `payload_type` that the log key must have signed; return the payload.
+
+    Used for every leaf the aggregator itself signs (key events, board
+    statements). Signatures by other keys are ignored; BadSignature if none is
+    by the log key or the log key's does not verify.
+    """
+    payload, signatures = _open_envelope(raw, payload_type, max_bytes=max_bytes)
+    log_keyid = key_id(log_public_key)
+    message = pae(payload_type, payload)
+    found = False
+    for index, (keyid, signature) in enumerate(signatures):
+        if keyid != log_keyid:
+            continue
+        try:
+            log_public_key.verify(signature, message)
+        except InvalidSignature as exc:
+            raise BadSignature(
+                f"{what} signature by the log key {log_keyid} does not verify",
+                field=f"signatures[{index}].sig",
+            ) from exc
+        found = True
+    if not found:
+        keyids = ", ".join(keyid for keyid, _ in signatures)
+        raise BadSignature(
+            f"{what} is not signed by the log key {log_keyid} (key ids: {keyids})",
+            field="signatures",
+        )
+    return payload
+
+
 def verify_key_event(
     raw: bytes, log_public_key: Ed25519PublicKey, *, max_bytes: int = MAX_ENVELOPE_BYTES
 ) -> KeyEvent:
@@ -160,27 +197,7 @@ def verify_key_event(
     NonCanonical), BadSignature (no signature by the log key, or one that does
     not verify), SchemaViolation. Signatures by other keys are ignored.
     """
-    payload, signatures = _open_envelope(raw, KEY_EVENT_PAYLOAD_TYPE, max_bytes=max_bytes)
-    log_keyid = key_id(log_public_key)
-    message = pae(KEY_EVENT_PAYLOAD_TYPE, payload)
-    found = False
-    for index, (keyid, signature) in enumerate(signatures):
-        if keyid != log_keyid:
-            continue
-        try:
-            log_public_key.verify(signature, message)
-        except InvalidSignature as exc:
-            raise BadSignature(
-                f"key event signature by the log key {log_keyid} does not verify",
-                field=f"signatures[{index}].sig",
-            ) from exc
-        found = True
-    if not found:
-        keyids = ", ".join(keyid for keyid, _ in signatures)
-        raise BadSignature(
-            f"key event is not signed by the log key {log_keyid} (key ids: {keyids})",
-            field="signatures",
-        )
+    payload = open_log_signed(raw, KEY_EVENT_PAYLOAD_TYPE, log_public_key, "key event", max_bytes)
     value = parse_canonical(payload)
     errors = _schema_errors(value)
     if errors:
