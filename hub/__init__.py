@@ -26,6 +26,7 @@ from flask import Config, Flask
 from hub import (
     assembly,
     audit,
+    board,
     csrf,
     discover,
     gather,
@@ -185,6 +186,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     themes.init_app(app)
     gather.init_app(app)
     audit.init_app(app)
+    board.init_app(app)  # what the NHS England board said (/board)
     staff.init_app(app)
     quotes.init_app(app)
     summary.init_app(app)

@@ -20,6 +20,7 @@ from federation.keys import (
 )
 from hub import instance_config
 from hub.audit.cli import alarms_group, audit_command, witness_command
+from hub.board.cli import board_group
 from hub.db import MIGRATIONS
 from hub.discover.cli import discover_group
 from hub.gather.cli import wards_group
@@ -234,6 +235,7 @@ hub_group.add_command(outbox_group)
 hub_group.add_command(audit_command)
 hub_group.add_command(alarms_group)
 hub_group.add_command(witness_command)
+hub_group.add_command(board_group)
 hub_group.add_command(rotate_key_command)
 hub_group.add_command(staff_group)
 hub_group.add_command(mail_group)

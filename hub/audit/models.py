@@ -25,6 +25,7 @@ class AlarmKind(enum.StrEnum):
     ENTRY_MISMATCH = "entry-mismatch"  # our statement is missing or changed in the log
     SEQUENCE_CONFLICT = "sequence-conflict"  # the aggregator holds another statement of ours
     DELIVERY = "delivery"  # something has waited in the outbox too long
+    BOARD_STATEMENT = "board-statement"  # a board statement the log served does not verify
 
     @property
     def breaks_trust(self) -> bool:

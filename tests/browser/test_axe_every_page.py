@@ -84,6 +84,48 @@ def _demo_profile(instance: Path) -> None:
     save_profile(instance, demo_profile("E08000003"), datetime.now(UTC))
 
 
+def _board_responses(instance: Path) -> None:
+    """Two board responses (one updated and late), written straight to the hub's database.
+
+    For the page's markup only: how they get there (pulled and verified) is
+    tests/hub/test_board_services.py's business. Later visits of an item in GP
+    access show the board's panel too.
+    """
+    from datetime import date, timedelta
+
+    from hub.board.models import BoardResponseVersion
+    from hubnet.db import get_session
+
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    today = datetime.now(UTC).date()
+    common = {
+        "theme": "gp-access", "period_start": date(2026, 1, 1), "period_end": date(2026, 12, 31),
+        "meeting": date(2027, 1, 14), "decision": "accepted",
+        "response": "The board accepts that people cannot get a GP appointment.",
+        "commitment": "Every practice offers same-day telephone triage.",
+        "owner": "Director of Primary Care", "due": today - timedelta(days=5),
+        "envelope": b"{}", "payload_sha256": "0" * 64, "verified_checkpoint_size": 9,
+        "received_at": datetime.now(UTC), "at": datetime(2027, 1, 14, 15, tzinfo=UTC),
+    }  # fmt: skip
+    with app.app_context():
+        db = get_session()
+        if db.query(BoardResponseVersion).count():
+            return
+        rid = "5b3f6c1e-2a4d-4c8b-9e7f-1a2b3c4d5e6f"
+        db.add(BoardResponseVersion(**common, response_id=rid, version=1, log_index=3,
+                                    progress="on-track"))  # fmt: skip
+        db.add(BoardResponseVersion(**common, response_id=rid, version=2, log_index=5,
+                                    progress="stalled", reason="Not enough call handlers.",
+                                    update="Recruitment is behind."))  # fmt: skip
+        db.add(BoardResponseVersion(
+            **{**common, "theme": "dentistry", "decision": "not-accepted", "commitment": None,
+               "due": None, "reason": "The money is committed elsewhere this year."},
+            response_id="9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", version=1, log_index=7,
+            progress=None))  # fmt: skip
+        db.commit()
+    app.extensions["hubnet.engine"].dispose()
+
+
 def _volunteer(page: Page) -> None:
     """Join the pool of volunteers with the fewest answers."""
     page.get_by_label("Your name").fill("Axe Tester")
@@ -127,6 +169,10 @@ PLAN: dict[str, list[Visit]] = {
     "/accessibility": [Visit("accessibility", "/accessibility")],
     "/federation": [Visit("federation", "/federation")],
     "/you-said-we-did": [Visit("you-said-we-did", "/you-said-we-did")],
+    "/board": [
+        Visit("board-empty", "/board"),
+        Visit("board", "/board", setup=_board_responses),
+    ],
     "/organisations": [Visit("organisations", "/organisations")],
     # raising something, question by question
     "/raise": [Visit("raise-start", "/raise")],
