@@ -26,8 +26,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/hubnet demo $(ARGS)
 
+# One worker per core; each test file stays on one worker, so its module fixtures start once.
+# ARGS adds pytest options, e.g. make test ARGS="-n0 tests/hub" runs one folder in one process.
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
 
 # The page tests drive a real browser: Debian's Chromium, installed if missing.
 chromium:

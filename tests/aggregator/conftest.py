@@ -22,14 +22,14 @@ from federation.canonical import canonical_json
 from federation.envelope import sign_statement, statement_dict
 from federation.keys import generate_key_pair, generate_private_key
 from federation.periods import Period
-from hubnet.db import get_session, upgrade_database
+from hubnet.db import get_session
 from national_aggregator import create_app
 from national_aggregator.db import MIGRATIONS, Base, utcnow
 from national_aggregator.log import log_signer
 from national_aggregator.registry.schemas import NewHub
 from national_aggregator.registry.services import register_hub
 from tests.aggregator.bodies import ZERO, cell, summary_body
-from tests.conftest import DatabaseFactory
+from tests.conftest import MigratedDatabaseFactory
 
 AUDIENCE = "hubnet-test-national"
 OCTOBER = Period.month(2026, 10)
@@ -86,10 +86,8 @@ def instance(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def database_url(make_database_url: DatabaseFactory) -> str:
-    url = make_database_url("aggregator")
-    upgrade_database(url, MIGRATIONS)
-    return url
+def database_url(make_migrated_database_url: MigratedDatabaseFactory) -> str:
+    return make_migrated_database_url("aggregator", MIGRATIONS)
 
 
 @pytest.fixture

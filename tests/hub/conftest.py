@@ -20,8 +20,8 @@ from hub.cli import hub_group
 from hub.db import MIGRATIONS
 from hub.gather.models import Contribution, Participant
 from hub.gather.services import get_or_create_participant, raise_contribution
-from hubnet.db import get_session, upgrade_database
-from tests.conftest import DatabaseFactory
+from hubnet.db import get_session
+from tests.conftest import DatabaseFactory, MigratedDatabaseFactory
 from tests.hub.fake_aggregator import Answer, FakeAggregator
 
 HUB_ID = "E08000003"
@@ -29,10 +29,8 @@ AUDIENCE = "hubnet-test-national"
 
 
 @pytest.fixture
-def database_url(make_database_url: DatabaseFactory) -> str:
-    url = make_database_url("hub")
-    upgrade_database(url, MIGRATIONS)
-    return url
+def database_url(make_migrated_database_url: MigratedDatabaseFactory) -> str:
+    return make_migrated_database_url("hub", MIGRATIONS)
 
 
 @pytest.fixture
