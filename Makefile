@@ -55,6 +55,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/summary.py
+	$(BIN)/python bench/national.py
 
 # The NHS.UK frontend (CSS, JS, icons) is vendored and committed; this refreshes it from npm.
 assets:

@@ -7,6 +7,8 @@ checks, without trusting the aggregator for anything but the bytes:
 - the checkpoint is signed by the log key;
 - the entries are numbered 0, 1, 2 … and there are as many as the checkpoint says;
 - every key event is signed by the log key and fits the history before it;
+- every board statement (`board`) is signed by the log key, well formed, and
+  follows its response's previous version (`check_board_chain`);
 - every statement is signed by a key that was valid for its hub when it was
   logged (`keyhistory.KeyHistory`: registered, not revoked, not rotated out
   before its `created`), has a well-formed body, keeps the disclosure rules
@@ -37,6 +39,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from federation.board import (
+    BOARD_PAYLOAD_TYPE,
+    BoardStatement,
+    check_board_chain,
+    verify_board_statement,
+)
 from federation.canonical import parse_json
 from federation.checkpoint import (
     SIGNATURE_SIZE,
@@ -104,6 +112,15 @@ class _Chain:
     payload_sha256: str
 
 
+def _unverified_payload_type(raw: bytes) -> str | None:
+    # Only to send a leaf to the right verifier; the verifier checks everything itself.
+    try:
+        payload_type = parse_json(raw).get("payloadType")
+    except (ProtocolError, AttributeError):
+        return None
+    return payload_type if isinstance(payload_type, str) else None
+
+
 def _unverified_hub_id(raw: bytes) -> str | None:
     # Only to stop one bad leaf making its hub's next leaf fail as well.
     try:
@@ -118,11 +135,19 @@ def _unverified_hub_id(raw: bytes) -> str | None:
 class _Auditor:
     def __init__(self, log_public_key: Ed25519PublicKey, audience: str | None) -> None:
         self.history = KeyHistory(log_public_key)
+        self.log_public_key = log_public_key
         self.audience = audience
+        self.board: dict[str, BoardStatement] = {}  # response id → its latest version so far
         # hub → its furthest statement so far; None: restart at its next good statement.
         self.chains: dict[str, _Chain | None] = {}
 
     def check_leaf(self, raw: bytes, report: AuditReport) -> None:
+        if _unverified_payload_type(raw) == BOARD_PAYLOAD_TYPE:
+            statement = verify_board_statement(raw, self.log_public_key)
+            check_board_chain(self.board.get(statement.response_id), statement)
+            self.board[statement.response_id] = statement
+            report.counts["board-response"] += 1
+            return
         try:
             leaf = self.history.replay(raw)
         except ProtocolError:

@@ -33,6 +33,7 @@ from hub import (
     limits,
     mail,
     moderation,
+    openapi,
     pages,
     panels,
     quotes,
@@ -46,6 +47,7 @@ from hub import (
     voices,
 )
 from hub.db import MIGRATIONS
+from hubnet import guards
 from hubnet.config import load_config
 from hubnet.db import init_database
 from hubnet.problems import register_api_errors
@@ -180,6 +182,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     init_database(app, MIGRATIONS, fix=migrate_hint(app.config["INSTANCE_PATH"]))
     register_api_errors(app)
+    guards.init_app(app)
     security.init_app(app)
     limits.init_app(app)
     csrf.init_app(app)
@@ -199,6 +202,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     panels.init_app(app)
     assembly.init_app(app)
     stocktake.init_app(app)
+    openapi.init_app(app)  # GET /api/v1/openapi.json
     pages.init_app(app)  # branding, navigation, /accessibility (hub/pages.py)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # tidy HTML from templates
 

@@ -56,6 +56,7 @@ MAIN_NAV: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
      ("discover_public.", "panels_public.", "assembly_public.")),
     ("You said, we did", ("routing_public.you_said_we_did",),
      ("routing_public.", "stocktake_public.")),
+    ("What the board said", ("board.board_page",), ("board.",)),
     ("Your part", ("residents.your_part",), ("residents.",)),
 ]  # fmt: skip
 

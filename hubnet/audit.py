@@ -9,14 +9,21 @@ and the checkpoint's witness cosignatures. Nothing is trusted but the log
 key; pin it with `--log-key` or `--expect-keyid`, or the key the aggregator
 serves is trusted on first use.
 
-Exit status: 0 when everything verifies, 1 when the log does not verify,
-2 when the audit could not be done (unreachable, not an aggregator, bad key).
+With `--pack pack.json` (a board pack's JSON), it also checks the pack's
+citation as the log streams past (`federation.pack.PackCheck`): the cited
+checkpoint is signed by the log key, the log's first `size` entries hash to
+its root, and every submission and board statement the pack lists is the
+entry at its log index.
+
+Exit status: 0 when everything verifies, 1 when the log (or the pack) does not
+verify, 2 when the audit could not be done (unreachable, not an aggregator, bad key).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,11 +32,12 @@ from typing import Any
 import click
 import requests
 
-from federation.audit import AuditReport, audit_log
+from federation.audit import AuditFailure, AuditReport, audit_log
 from federation.checkpoint import SignedCheckpoint, parse_signed_checkpoint
 from federation.client import SubmissionClient
 from federation.errors import ProtocolError, TransportError
 from federation.keys import key_id, load_public_key, load_public_key_pem
+from federation.pack import PackCheck
 
 ABOUT_PATH = "/api/v1/about"
 CHECKPOINT_PATH = "/api/v1/log/checkpoint"
@@ -160,8 +168,13 @@ def run_audit(
     batch: int = MAX_BATCH,
     timeout: float = 30.0,
     http: requests.Session | None = None,
+    pack: dict[str, Any] | None = None,
 ) -> AuditReport:
-    """Download and verify the log at `url`, printing progress and a summary; return the report."""
+    """Download and verify the log at `url`, printing progress and a summary; return the report.
+
+    With `pack` (a board pack's JSON), its citation is checked too; its failures are
+    the report's, with no leaf index.
+    """
     client = SubmissionClient(url, http or requests.Session(), timeout=timeout)
     about = _fetch(client, ABOUT_PATH)
     log_public_key, how = _log_key(about, log_key_file, expect_keyid)
@@ -179,6 +192,10 @@ def run_audit(
     except ProtocolError as exc:
         raise AuditAborted(f"{CHECKPOINT_PATH} is not a signed checkpoint: {exc.detail}") from exc
     size = checkpoint.checkpoint.size
+    pack_check = None if pack is None else PackCheck.start(pack, log_public_key)
+    entries = fetch_entries(client, size, batch=batch)
+    if pack_check is not None:
+        entries = pack_check.tap(entries)
     with click.progressbar(
         length=size, label=f"Verifying {size} leaves", file=sys.stderr, show_pos=True
     ) as bar:
@@ -187,14 +204,34 @@ def run_audit(
             bar.update(done - bar.pos)
 
         report = audit_log(
-            fetch_entries(client, size, batch=batch),
+            entries,
             checkpoint,
             log_public_key,
             progress=progress,
         )
+    if pack_check is not None:
+        pack_failures = pack_check.finish(report.checkpoint)
+        report.failures += [AuditFailure(None, failure.error) for failure in pack_failures]
+        cited = pack_check.checkpoint
+        click.echo(
+            f"Pack        cites checkpoint size {cited.size if cited else '?'}, "
+            f"{sum(len(listed) for listed in pack_check.entries.values())} entries listed: "
+            f"{'OK' if not pack_failures else f'{len(pack_failures)} problem(s)'}"
+        )
     for line in _summary(report, checkpoint):
         click.echo(line)
     return report
+
+
+def read_pack(path: Path) -> dict[str, Any]:
+    """A board pack's JSON from `path`; AuditAborted (exit 2) when it is not one."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise AuditAborted(f"cannot read the board pack {path}: {exc}") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("checkpoint"), dict):
+        raise AuditAborted(f"{path} is not a board pack's JSON (it has no checkpoint)")
+    return document
 
 
 @click.command("audit")
@@ -218,6 +255,12 @@ def run_audit(
     help="Entries per request.",
 )
 @click.option(
+    "--pack",
+    "pack_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check a board pack's JSON: its checkpoint and every entry it lists.",
+)
+@click.option(
     "--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True, hidden=True
 )
 def audit_command(
@@ -226,6 +269,7 @@ def audit_command(
     expect_keyid: str | None,
     batch: int,
     timeout: float,
+    pack_file: Path | None = None,
 ) -> None:
     """Download an aggregator's transparency log and verify all of it.
 
@@ -234,16 +278,24 @@ def audit_command(
     unbroken), and that the entries hash to the checkpoint's Merkle root.
 
     \b
-    Exit status: 0 everything verifies; 1 the log does not verify;
+    With --pack, also checks a board pack's citation: its checkpoint is signed by
+    the log key and extended by the log, and each submission and board statement
+    it lists is the entry at its log index.
+
+    \b
+    Exit status: 0 everything verifies; 1 the log (or the pack) does not verify;
                  2 the audit could not be done (unreachable, wrong URL, bad key).
     Example: hubnet audit https://aggregator.example --expect-keyid 3q2-…
+             hubnet audit https://aggregator.example --pack board-pack-42.json
     """
+    pack = None if pack_file is None else read_pack(pack_file)
     report = run_audit(
         aggregator_url,
         log_key_file=log_key_file,
         expect_keyid=expect_keyid,
         batch=batch,
         timeout=timeout,
+        pack=pack,
     )
     if not report.ok:
         sys.exit(1)

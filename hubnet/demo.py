@@ -39,6 +39,13 @@ from typing import Any
 import click
 import requests
 
+from federation.periods import Period
+from hubnet.demo_board import (
+    DEMO_NATIONAL_STAFF,
+    add_national_staff,
+    record_board_answers,
+    wait_for_hubs,
+)
 from hubnet.demo_data import (
     COMMENTS,
     GENERIC_COMMENTS,
@@ -195,7 +202,6 @@ def seed_hub(
     emails this queues are sent to the hub's SMTP server when it has one. The hub's
     population profile is the area's illustrative one (`demo_profile`), for hidden voices.
     """
-    from federation.periods import Period
     from hub import create_app
     from hub.gather.services import (
         get_or_create_participant,
@@ -597,7 +603,16 @@ class DemoNetwork:
                     "--public-key", str(hub.instance / "hub-key.pub"),
                 )
             )  # fmt: skip
+            _run(
+                _hubnet(
+                    "aggregator", "hubs", "set-notify-url",
+                    "--instance", str(self.aggregator.instance),
+                    "--gss", area.gss,
+                    "--url", f"{hub.url}/api/v1/board/notify",
+                )
+            )  # fmt: skip
             add_settings(hub.instance / "hub.toml", self.hub_settings(area, hub))
+        add_national_staff(self.aggregator.instance, DEMO_STAFF_PASSWORD)
 
     def seed(self, period_start: date, period_end: date, *, count: int, seed: int) -> None:
         for area, hub in zip(self.areas, self.hubs, strict=True):
@@ -762,6 +777,23 @@ class DemoNetwork:
         audit = _run(_hubnet("audit", self.aggregator.url, "--log-key", log_key))
         click.echo(f"\nhubnet audit {self.aggregator.url}: {audit.strip().splitlines()[-1]}")
 
+    def board_answers(self, period: Period, priorities: dict[str, Any]) -> None:
+        """The board answers the top priorities; every hub pulls, verifies and shows them."""
+        answers = record_board_answers(self.aggregator.instance, period, priorities)
+        if not answers:
+            return
+        click.echo("\nThe board answers (signed with the log key, appended to the log):")
+        for answer in answers:
+            click.echo(
+                f"  {answer.name}: {answer.decision} (log entry {answer.log_index}, "
+                f"{self.aggregator.url}/board/responses/{answer.response_id})"
+            )
+        shown = wait_for_hubs([hub.url for hub in self.hubs], answers)
+        click.echo("Each hub was told, pulled the answers and verified them against the log:")
+        for area, hub in zip(self.areas, self.hubs, strict=True):
+            where = f"{hub.url}/board" if shown[hub.url] else "not yet (next scheduled pull)"
+            click.echo(f"  {area.name}: {where}")
+
     def priorities(self, period_label: str) -> dict[str, Any]:
         response = requests.get(
             self.aggregator.url + "/api/v1/priorities", params={"period": period_label}, timeout=30
@@ -802,6 +834,9 @@ def print_logins(network: DemoNetwork) -> None:
         "edit or reject,\n  comments, a comment hidden after three reports, and a safeguarding "
         "escalation (/staff/escalations)."
     )
+    click.echo(f"National team sign-in at {network.aggregator.url}/staff/login, same password:")
+    for email, _name, role, does in DEMO_NATIONAL_STAFF:
+        click.echo(f"  {email:<40} {role:<16} {does}")
     click.echo(
         f"Emails the hubs send (status updates, account links) land in {network.mail_sink.instance}"
         f"\n  as .eml files (SMTP sink on 127.0.0.1:{network.mail_sink.url.rsplit(':', 1)[1]})."
@@ -882,7 +917,9 @@ def demo_command(
         network_file = network.write_network_file()
         click.echo(f"\nEach hub pushes its signed summary for {period.label} to the aggregator:")
         network.push_all(period.label)
-        print_top(network.priorities(period.label))
+        priorities = network.priorities(period.label)
+        print_top(priorities)
+        network.board_answers(period, priorities)
         network.witness_and_audit()
         click.echo(f"\nRound trip done in {time.monotonic() - started:.0f} s.")
         if once:
@@ -891,6 +928,8 @@ def demo_command(
         click.echo(
             f"  National aggregator  {network.aggregator.url}/priorities?period={period.label}"
         )
+        click.echo(f"  What the board said  {network.aggregator.url}/board (and /stocktake)")
+        click.echo(f"  Board pack           {network.aggregator.url}/board/pack")
         for area, hub in zip(network.areas, network.hubs, strict=True):
             click.echo(f"  {area.name + ' hub':<20} {hub.url}/  ({area.organisation})")
         click.echo(f"  Every URL and public key: {network_file}")

@@ -18,14 +18,18 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from federation.envelope import MAX_ENVELOPE_BYTES
+from hubnet import guards
 from hubnet.config import instance_file, load_config
 from hubnet.db import init_database
 from hubnet.problems import register_api_errors
 from national_aggregator import (
+    board,
+    boardpack,
     home,
     ingest,
     log,
     openapi,
+    opendata,
     priorities,
     registry,
     security,
@@ -78,8 +82,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance = Path(app.config["INSTANCE_PATH"])
     init_database(app, MIGRATIONS, fix=f"hubnet aggregator migrate --instance {instance}")
     register_api_errors(app)
+    guards.init_app(app)
     for feature in (security, registry, ingest, log, priorities, voices, home, openapi, staff):
         feature.init_app(app)
+    opendata.init_app(app)  # after home: it adds a nav link
+    board.init_app(app)
+    boardpack.init_app(app)  # after home: it adds a nav link
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

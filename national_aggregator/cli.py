@@ -18,6 +18,7 @@ from hubnet.config import write_toml
 from hubnet.db import upgrade_database
 from hubnet.serve import serve
 from national_aggregator import CONFIG_FILE, DEFAULTS, load_settings
+from national_aggregator.board.cli import board_group
 from national_aggregator.db import MIGRATIONS
 from national_aggregator.instance import instance_option, load_app
 from national_aggregator.registry.cli import hubs_group
@@ -180,3 +181,4 @@ def serve_command(instance: Path, host: str, port: int, workers: int) -> None:
 
 aggregator_group.add_command(hubs_group)
 aggregator_group.add_command(staff_group)
+aggregator_group.add_command(board_group)

@@ -83,6 +83,8 @@ pages = Blueprint("gather", __name__)
 api = Blueprint("gather_api", __name__, url_prefix="/api/v1")
 
 PAGE_SIZE = 20
+MAX_ID = 2**31 - 1  # ids are 32-bit in the database (PostgreSQL refuses a larger number)
+NUL_TEXT = "Remove the NUL character (\\u0000) from the text"
 PARTICIPANT = "participant_id"
 RAISED = "raised_item"  # session: the item just sent and its private link, shown once
 
@@ -640,6 +642,17 @@ def report_submit(what: str, target_id: int) -> BaseResponse:
 # -- JSON API ----------------------------------------------------------------------
 
 
+def _nul_errors(values: Mapping[str, Any], prefix: str = "") -> dict[str, list[str]]:
+    """A 400 message for each text holding a NUL character, which PostgreSQL cannot take."""
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if isinstance(value, Mapping):
+            errors.update(_nul_errors(value, f"{prefix}{name}."))
+        elif isinstance(value, str) and "\x00" in value:
+            errors[f"{prefix}{name}"] = [NUL_TEXT]
+    return errors
+
+
 @api.post("/contributions")
 @limit("raise")
 def api_raise() -> Response:
@@ -668,6 +681,9 @@ def api_raise() -> Response:
         for field in payload
         if field not in API_FIELDS
     }
+    nul = _nul_errors(payload)
+    if nul:
+        return validation_problem(_in_form_order({**errors, **nul}))
     db = get_session()
     participant = _participant(db)
     try:
@@ -703,6 +719,9 @@ def api_raise() -> Response:
 @api.get("/contributions")
 def api_list() -> Response:
     """List what is on show: ?q=&theme=<slug>&kind=&stage=&limit=1..100&offset=n."""
+    nul = _nul_errors(request.args)
+    if nul:
+        return validation_problem(nul)
     try:
         query = ListQuerySchema().load(request.args)
     except ValidationError as error:
@@ -738,6 +757,15 @@ def _visible(db: Session, contribution_id: int) -> Any:
     own = item.contribution.participant_id == session.get(PARTICIPANT)
     if item.contribution.public or (own and item.contribution.status is Status.PENDING):
         return item
+    return None
+
+
+@api.before_request
+def _no_such_id() -> Response | None:
+    """An item id no item can have is a 404, as any missing item, not a database error."""
+    contribution_id = (request.view_args or {}).get("contribution_id")
+    if isinstance(contribution_id, int) and contribution_id > MAX_ID:
+        return _no_such_contribution(contribution_id)
     return None
 
 
@@ -802,6 +830,9 @@ def api_comment(contribution_id: int) -> Response:
     errors: dict[str, Any] = {
         field: ["Unknown field; send only body"] for field in payload if field != "body"
     }
+    nul = _nul_errors(payload)
+    if nul:
+        return validation_problem({**errors, **nul})
     participant = _participant(db)
     try:
         comment = add_comment(

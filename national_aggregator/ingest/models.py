@@ -34,6 +34,9 @@ class Submission(Base):
     __table_args__ = (
         UniqueConstraint("hub_gss", "seq"),  # two racing requests cannot both take one seq
         Index("ix_submission_period", "period_start", "period_end", "hub_gss"),
+        # The period selector and the priorities' summaries inside a period (migration 0007).
+        Index("ix_submission_kind_period", "kind", "period_start", "period_end", "hub_gss", "seq"),
+        Index("ix_submission_hub_period", "hub_gss", "kind", "period_start", "period_end"),
     )
 
     submission_id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -6,7 +6,7 @@ in O(log n) reads. `log_state` is a single row whose update is the log's
 write lock: every append takes it first, so appends happen one at a time on
 SQLite and PostgreSQL alike. A leaf's entry (the envelope bytes) lives with
 what it records: a hub's statement in `submission`, a registry change in
-`key_event`.
+`key_event`, a board statement in `board_statement`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ LOG_STATE_ID = 1
 class LeafKind(enum.StrEnum):
     STATEMENT = "statement"  # a hub's signed statement (summary or key rotation)
     KEY_EVENT = "key-event"  # a registry change signed by the log key
+    BOARD = "board"  # a board statement signed by the log key (national_aggregator.board)
 
 
 class LogState(Base):
@@ -44,6 +45,9 @@ class LogLeaf(Base):
         ForeignKey("submission.submission_id"), unique=True
     )
     key_event_id: Mapped[int | None] = mapped_column(ForeignKey("key_event.id"), unique=True)
+    board_statement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("board_statement.id"), unique=True
+    )
     appended_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -43,6 +43,7 @@ from federation.merkle import (
     nodes_to_store,
     root_hash,
 )
+from national_aggregator.board.models import StoredBoardStatement
 from national_aggregator.ingest.models import Submission
 from national_aggregator.log.models import (
     LOG_STATE_ID,
@@ -208,11 +209,13 @@ def append_leaf(
     now: datetime,
     submission_id: str | None = None,
     key_event_id: int | None = None,
+    board_statement_id: int | None = None,
 ) -> AppendedLeaf:
     """Append `entry` as leaf `size_before` and sign the new checkpoint (hold `lock_log` first).
 
-    The entry's bytes stay with the row that names it (`submission_id` or
-    `key_event_id`, which must be flushed already); the leaf keeps its hash.
+    The entry's bytes stay with the row that names it (`submission_id`,
+    `key_event_id` or `board_statement_id`, which must be flushed already); the
+    leaf keeps its hash.
     """
     reader = node_reader(session)
     hashed = leaf_hash(entry)
@@ -223,6 +226,7 @@ def append_leaf(
             kind=kind,
             submission_id=submission_id,
             key_event_id=key_event_id,
+            board_statement_id=board_statement_id,
             appended_at=now,
         )
     )
@@ -362,15 +366,16 @@ def entries_json(session: Session, start: int, end: int) -> dict[str, Any]:
     """Leaves `start` to `end` − 1 as the exact envelope bytes that were hashed."""
     _within_log(session, end, "end")
     rows = session.execute(
-        select(LogLeaf.index, Submission.envelope, KeyEvent.envelope)
+        select(LogLeaf.index, Submission.envelope, KeyEvent.envelope, StoredBoardStatement.envelope)
         .outerjoin(Submission, LogLeaf.submission_id == Submission.submission_id)
         .outerjoin(KeyEvent, LogLeaf.key_event_id == KeyEvent.id)
+        .outerjoin(StoredBoardStatement, LogLeaf.board_statement_id == StoredBoardStatement.id)
         .where(LogLeaf.index >= start, LogLeaf.index < end)
         .order_by(LogLeaf.index)
     ).all()
     entries = []
-    for index, statement, key_event in rows:
-        envelope = statement if statement is not None else key_event
+    for index, statement, key_event, board in rows:
+        envelope = next((e for e in (statement, key_event, board) if e is not None), None)
         if envelope is None:
             raise LookupError(f"log leaf {index} has no entry: the log store is damaged")
         entries.append({"index": index, "envelope": b64(envelope)})

@@ -19,6 +19,13 @@ from marshmallow import Schema
 from federation.canonical import MAX_SAFE_INTEGER
 from federation.envelope import MAX_ENVELOPE_BYTES
 from federation.taxonomy import load_taxonomy
+from national_aggregator.board.schemas import (
+    BoardResponseHistorySchema,
+    BoardResponseListSchema,
+    BoardStatementsSchema,
+    StatementsQuerySchema,
+)
+from national_aggregator.boardpack.schemas import BoardPackSchema, PackQuerySchema
 from national_aggregator.home.schemas import AboutSchema
 from national_aggregator.ingest.schemas import (
     EnvelopeSchema,
@@ -37,6 +44,8 @@ from national_aggregator.log.schemas import (
     InclusionQuerySchema,
 )
 from national_aggregator.openapi.schemas import ProblemSchema
+from national_aggregator.opendata.schemas import DataTableSchema, DictionarySchema
+from national_aggregator.opendata.services import TABLES
 from national_aggregator.priorities.schemas import (
     PeriodField,
     PrioritiesQuerySchema,
@@ -302,6 +311,108 @@ def _operations() -> dict[str, dict[str, Any]]:
                 "responses": {
                     "200": _ok(NationalRoutingSchema, "Routing totals by organisation type"),
                     "400": _problem("period cannot be read, or no hub is registered in region"),
+                },
+            }
+        },
+        "/api/v1/data": {
+            "get": {
+                "summary": "Every published national table and the dictionary of its columns",
+                "description": (
+                    "Type, unit, meaning and when each column is empty; the same as "
+                    "/data/dictionary.json. Open Government Licence v3.0."
+                ),
+                "tags": ["open data"],
+                "responses": {"200": _ok(DictionarySchema, "The tables and their columns")},
+            }
+        },
+        "/api/v1/data/{name}": {
+            "get": {
+                "summary": "One published national table, as /data/<name>.json gives it",
+                "description": (
+                    "Rows built by the feature that publishes the figures (priorities, hidden "
+                    "voices, routing), for a period (default: the latest any hub has sent) and "
+                    "optionally one region; a suppressed cell is null. The CSV is at "
+                    "/data/<name>.csv with the same parameters."
+                ),
+                "tags": ["open data"],
+                "parameters": [
+                    _path(
+                        "name",
+                        "the table's name, as GET /api/v1/data lists it",
+                        {"type": "string", "enum": [table.name for table in TABLES]},
+                    ),
+                    *_query(PrioritiesQuerySchema),
+                ],
+                "responses": {
+                    "200": _ok(DataTableSchema, "The table"),
+                    "400": _problem("period cannot be read, or no registered hub is in region"),
+                    "404": _problem("No published table has this name"),
+                },
+            }
+        },
+        "/api/v1/board/statements": {
+            "get": {
+                "summary": "Board statements after a log index, as the exact envelopes",
+                "description": (
+                    "Each board response and update is signed by the log key and is a leaf "
+                    "of the log; hubs pull these, verify them and their inclusion. last_index "
+                    "is the largest log index of any board statement (-1 when none)."
+                ),
+                "tags": ["board"],
+                "parameters": _query(StatementsQuerySchema),
+                "responses": {
+                    "200": _ok(BoardStatementsSchema, "The statements"),
+                    "400": BAD_QUERY,
+                },
+            }
+        },
+        "/api/v1/board/responses": {
+            "get": {
+                "summary": "The current state of every board response, with late for today",
+                "tags": ["board"],
+                "responses": {"200": _ok(BoardResponseListSchema, "The responses")},
+            }
+        },
+        "/api/v1/board/responses/{response_id}": {
+            "get": {
+                "summary": "Every version of one board response, oldest first",
+                "tags": ["board"],
+                "parameters": [
+                    _path(
+                        "response_id",
+                        "the response's id (a lower-case UUIDv4)",
+                        {"type": "string", "pattern": UUID_PATTERN},
+                    )
+                ],
+                "responses": {
+                    "200": _ok(BoardResponseHistorySchema, "The versions"),
+                    "404": _problem("No board response has this id"),
+                },
+            }
+        },
+        "/api/v1/board/pack/{size}": {
+            "get": {
+                "summary": "The board pack built from the log checkpoint of one size",
+                "description": (
+                    "Top priorities with evidence, hidden voices, outstanding board commitments "
+                    "(late against the meeting date) and method notes, using only the "
+                    "submissions and board statements at log indexes below size. Cites the "
+                    "checkpoint as signed and lists every entry used with its payload SHA-256, "
+                    "for `hubnet audit --pack`. Canonical JSON: the same request gives the "
+                    "same bytes, however much the log has grown. Also at /board/pack/<size>.json; "
+                    "printable at .html, .pdf, and as CSV at /board/pack/<size>/<table>.csv."
+                ),
+                "tags": ["board pack"],
+                "parameters": [
+                    _path("size", "the checkpoint's size (number of log entries)", size),
+                    *_query(PackQuerySchema),
+                ],
+                "responses": {
+                    "200": _ok(BoardPackSchema, "The pack"),
+                    "400": _problem(
+                        "meeting missing or not a date, a bad period, or unknown region"
+                    ),
+                    "404": _problem("The log has issued no checkpoint of that size"),
                 },
             }
         },

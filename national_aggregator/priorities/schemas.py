@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +16,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from federation.periods import Period
 from national_aggregator.priorities.services import (
     BORDA,
+    COVERAGE,
     RANKING,
     TREND,
     NationalPriorities,
@@ -25,16 +28,43 @@ from national_aggregator.registry.models import Hub
 
 # What a period looks like; Period.parse decides whether it is a real one (2026-13 is not).
 PERIOD_PATTERN = (
-    r"^[0-9]{4}-([0-9]{2}|Q[1-4]|W[0-9]{2}|[0-9]{2}-[0-9]{2}/[0-9]{4}-[0-9]{2}-[0-9]{2})$"
+    r"^[0-9]{4}(-([0-9]{2}|Q[1-4]|W[0-9]{2}|[0-9]{2}-[0-9]{2}/[0-9]{4}-[0-9]{2}-[0-9]{2}))?$"
 )
 
 
+def parse_period(text: str) -> Period:
+    """`2026` (a calendar year), or what `federation.periods.Period.parse` reads (2026-10,
+    2026-Q4, 2026-W44, 2026-10-01/2026-10-31). Raises ValueError naming the forms."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}", text):
+        year = int(text)
+        if year < 1:
+            raise ValueError(f"cannot read period {text!r}: there is no year 0")
+        return Period(date(year, 1, 1), date(year, 12, 31))
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (or 2026 for a whole year)") from exc
+
+
+def period_name(period: Period) -> str:
+    """The shortest name `parse_period` reads back: 2026, 2026-Q4, 2026-10 or start/end."""
+    start, end = period.start, period.end
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    if start.day == 1 and start.month % 3 == 1 and start.year == end.year:
+        quarter = Period.parse(f"{start.year}-Q{(start.month + 2) // 3}")
+        if quarter == period:
+            return f"{start.year}-Q{(start.month + 2) // 3}"
+    return period.label
+
+
 class PeriodField(fields.Field[Period]):
-    """A period named as `federation.periods.Period.parse` reads it (2026-10, 2026-Q4 …)."""
+    """A period named as `parse_period` reads it (2026, 2026-Q4, 2026-10 …)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Period:
         try:
-            return Period.parse(str(value))
+            return parse_period(str(value))
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 
@@ -45,7 +75,8 @@ class PrioritiesQuerySchema(Schema):
 
     period = PeriodField(
         metadata={
-            "description": "2026-10 (a month), 2026-Q4, 2026-W44 or 2026-10-01/2026-10-31; "
+            "description": "2026 (a year), 2026-Q4, 2026-10 (a month), 2026-W44 or "
+            "2026-10-01/2026-10-31: each hub's summaries for periods inside it are added up; "
             "absent: the latest period any hub has sent",
             "pattern": PERIOD_PATTERN,
             "example": "2026-10",
@@ -73,6 +104,24 @@ def check_region(query: dict[str, Any], known: list[str]) -> None:
 
 def _hub(hub: Hub) -> dict[str, str]:
     return {"gss": hub.gss, "name": hub.name, "region": hub.region}
+
+
+def _coverage(result: NationalPriorities) -> list[dict[str, Any]]:
+    """Each reporting hub's summaries used, in `hubs_reporting` order."""
+    return [
+        {
+            "gss": hub.gss,
+            "periods_used": result.coverage[hub.gss].periods_used,
+            "days_covered": result.coverage[hub.gss].days_covered,
+            "partial": result.coverage[hub.gss].partial,
+        }
+        for hub in result.hubs_reporting
+        if hub.gss in result.coverage
+    ]
+
+
+def _days(period: Period | None) -> int | None:
+    return None if period is None else (period.end - period.start).days + 1
 
 
 def _period(period: Any) -> dict[str, str] | None:
@@ -113,6 +162,9 @@ def priorities_json(result: NationalPriorities, ranking: str = RANKING) -> dict[
         "borda": BORDA,
         "trend": TREND,
         "borda_max": result.borda_max,
+        "coverage": COVERAGE,
+        "period_days": _days(result.period),
+        "hubs_coverage": _coverage(result),
         "hubs_reporting": [_hub(hub) for hub in result.hubs_reporting],
         "hubs_missing": [_hub(hub) for hub in result.hubs_missing],
         "previous_period": _period(result.previous),
@@ -145,6 +197,7 @@ def theme_json(detail: ThemeDetail) -> dict[str, Any]:
         "ranking": RANKING,
         "borda": BORDA,
         "trend": TREND,
+        "coverage": COVERAGE,
         "priority": None if detail.priority is None else _priority(detail.priority),
         "hubs": [
             {
@@ -153,9 +206,12 @@ def theme_json(detail: ThemeDetail) -> dict[str, Any]:
                 "people": cell.people,
                 "suppressed_range": None
                 if cell.suppressed_max is None
-                else {"lower": 1, "upper": cell.suppressed_max},
+                else {"lower": cell.suppressed_cells, "upper": cell.suppressed_max},
+                "lower": None if cell.status == "missing" else cell.lower,
+                "upper": None if cell.status == "missing" else cell.upper,
                 "place": cell.place,
                 "themes": cell.themes,
+                "periods_used": cell.periods_used,
             }
             for cell in detail.hubs
         ],
@@ -187,6 +243,23 @@ class HubRefSchema(Schema):
     gss = fields.String(required=True)
     name = fields.String(required=True)
     region = fields.String(required=True)
+
+
+class HubCoverageSchema(Schema):
+    gss = fields.String(required=True)
+    periods_used = fields.Integer(
+        required=True,
+        metadata={"description": "how many of the hub's summaries inside the period were added up"},
+    )
+    days_covered = fields.Integer(
+        required=True,
+        metadata={"description": "days of the period those summaries cover"},
+    )
+    is_partial = fields.Boolean(
+        required=True,
+        data_key="partial",
+        metadata={"description": "true when they cover only part of the period (see coverage)"},
+    )
 
 
 class PrioritySchema(Schema):
@@ -246,6 +319,19 @@ class PrioritiesSchema(Schema):
         required=True,
         metadata={"description": "the points of a theme first in every reporting hub"},
     )
+    coverage = fields.String(
+        required=True, metadata={"description": "which summaries are added up for a period"}
+    )
+    period_days = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "days in the period"}
+    )
+    hubs_coverage = fields.List(
+        fields.Nested(HubCoverageSchema),
+        required=True,
+        metadata={
+            "description": "each reporting hub's summaries used, as hubs_reporting lists them"
+        },
+    )
     hubs_reporting = fields.List(fields.Nested(HubRefSchema), required=True)
     hubs_missing = fields.List(
         fields.Nested(HubRefSchema),
@@ -271,10 +357,33 @@ class ThemeHubSchema(Schema):
     status = fields.String(
         required=True,
         validate=validate.OneOf(["published", "suppressed", "missing"]),
-        metadata={"description": "missing: the hub sent no summary for the period"},
+        metadata={
+            "description": "published: every cell published; suppressed: at least one cell "
+            "suppressed; missing: the hub sent no summary for the period"
+        },
     )
-    people = fields.Integer(required=True, allow_none=True)
-    suppressed_range = fields.Nested(SuppressedRangeSchema, required=True, allow_none=True)
+    people = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the hub's published cells for the period, summed; null: none"},
+    )
+    suppressed_range = fields.Nested(
+        SuppressedRangeSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "what the hub's suppressed cells hide: 1 to k-1 each, summed"},
+    )
+    lower = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null: missing"}
+    )
+    upper = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null: missing"}
+    )
+    periods_used = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the hub's summaries added up; null: missing"},
+    )
     place = fields.Integer(
         required=True,
         allow_none=True,
@@ -318,6 +427,7 @@ class ThemeDetailSchema(Schema):
     ranking = fields.String(required=True)
     borda = fields.String(required=True)
     trend = fields.String(required=True)
+    coverage = fields.String(required=True)
     priority = fields.Nested(PrioritySchema, required=True, allow_none=True)
     hubs = fields.List(fields.Nested(ThemeHubSchema), required=True)
     regions = fields.List(fields.Nested(ThemeRegionSchema), required=True)

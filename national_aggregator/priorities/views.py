@@ -23,11 +23,13 @@ from national_aggregator.priorities.charts import (
 from national_aggregator.priorities.schemas import (
     PrioritiesQuerySchema,
     check_region,
+    period_name,
     priorities_json,
     theme_json,
 )
 from national_aggregator.priorities.services import (
     BORDA,
+    COVERAGE,
     RANKING,
     TREND,
     NationalPriorities,
@@ -43,6 +45,8 @@ from national_aggregator.priorities.services import (
 
 blueprint = Blueprint("priorities", __name__)
 TREND_THEMES = 5  # lines in the national trend chart: more are hard to tell apart
+# `{{ period | period_name }}`: 2026, 2026-Q4, 2026-10 or start/end (what `?period=` reads)
+blueprint.add_app_template_filter(period_name, "period_name")
 
 
 def _query(session: Session) -> dict[str, Any]:
@@ -99,7 +103,7 @@ def _page_error(template: str, exc: ValidationError, **context: Any) -> tuple[st
 
 def _selector(session: Session) -> dict[str, Any]:
     return {
-        "periods": reported_periods(session),
+        "periods": reported_periods(session, containing=True),
         "regions": regions(session),
         "asked_period": request.args.get("period", ""),
         "asked_region": request.args.get("region", ""),
@@ -117,7 +121,7 @@ def priorities_page() -> Any:
         return _page_error("priorities.html", exc, **selector)
     result = national_priorities(session, query.get("period"), query.get("region"))
     if result.period is not None:
-        selector["asked_period"] = result.period.label
+        selector["asked_period"] = period_name(result.period)
     history = (
         period_totals(session, history_periods(result.period), result.region)
         if result.period
@@ -130,6 +134,7 @@ def priorities_page() -> Any:
         ranking=RANKING,
         borda=BORDA,
         trend=TREND,
+        coverage=COVERAGE,
         history=history,
         trend_rows=_trend_rows(result),
         bars=_bars_chart(result),
@@ -152,7 +157,7 @@ def theme_page(code: str) -> Any:
         return _page_error("priorities_theme.html", exc, code=code, name=name, **selector)
     detail = theme_detail(session, code, query.get("period"), query.get("region"))
     if detail.national.period is not None:
-        selector["asked_period"] = detail.national.period.label
+        selector["asked_period"] = period_name(detail.national.period)
     return render_template(
         "priorities_theme.html",
         errors=[],
@@ -162,6 +167,7 @@ def theme_page(code: str) -> Any:
         result=detail.national,
         borda=BORDA,
         trend=TREND,
+        coverage=COVERAGE,
         chart=_theme_trend_chart(detail),
         **selector,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -14,7 +15,7 @@ from hubnet.db import get_session
 from national_aggregator.db import rfc3339, utcnow
 from national_aggregator.instance import instance_option, open_instance
 from national_aggregator.log import log_signer
-from national_aggregator.registry.models import HubKey
+from national_aggregator.registry.models import Hub, HubKey
 from national_aggregator.registry.schemas import HubRegistrationSchema, NewHub
 from national_aggregator.registry.services import (
     HubStatus,
@@ -25,6 +26,7 @@ from national_aggregator.registry.services import (
     revoke_hub,
     revoke_key,
 )
+from national_aggregator.staff.audit import record_action
 
 NO_REASON = "no reason given"
 
@@ -232,4 +234,52 @@ def revoke_command(instance: Path, gss: str, keyid: str | None, reason: str) -> 
         f"Revoked {what} (reason: {reason.strip()})."
         if changed
         else f"{what.capitalize()} was already revoked."
+    )
+
+
+NOTIFY_URL_LENGTH = 500
+
+
+def _checked_notify_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise click.BadParameter(
+            "must be an http:// or https:// URL, e.g. https://hub.example/api/v1/board/notify",
+            param_hint="--url",
+        )
+    if len(url.strip()) > NOTIFY_URL_LENGTH:
+        raise click.BadParameter(f"at most {NOTIFY_URL_LENGTH} characters", param_hint="--url")
+    return url.strip()
+
+
+@hubs_group.command("set-notify-url")
+@instance_option
+@click.option("--gss", required=True, help="The hub's GSS code.")
+@click.option(
+    "--url",
+    help="Where to POST (no body) when a board statement is logged, e.g. "
+    "https://hub.example/api/v1/board/notify.",
+)
+@click.option("--clear", is_flag=True, help="Stop pushing to this hub (it still polls).")
+def set_notify_url_command(instance: Path, gss: str, url: str | None, clear: bool) -> None:
+    """Set (or --clear) the URL the aggregator POSTs to when a board statement is logged.
+
+    The push carries no data: the hub pulls the new statements and verifies
+    them, so a push to the wrong place tells nobody anything.
+    """
+    if clear == (url is not None):
+        raise click.UsageError("give --url URL or --clear")
+    checked = None if url is None else _checked_notify_url(url)
+    with open_instance(instance):
+        session = get_session()
+        hub = session.get(Hub, gss)
+        if hub is None:
+            raise click.ClickException(f"no hub with GSS code {gss} is registered")
+        hub.notify_url = checked
+        record_action(session, None, "hub-notify-url-set", f"hub:{gss}", checked or "cleared")
+        session.commit()
+    click.echo(
+        f"Hub {gss} will be notified at {checked}."
+        if checked
+        else f"Hub {gss} will not be notified."
     )

@@ -41,6 +41,8 @@ class Hub(Base):
     population: Mapped[int]  # residents, for per-100k rates
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where to POST (no body) when a board statement is logged; None: the hub only polls.
+    notify_url: Mapped[str | None] = mapped_column(String(500))
 
     keys: Mapped[list[HubKey]] = relationship(back_populates="hub", order_by="HubKey.added_at")
 

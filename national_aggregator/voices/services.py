@@ -20,6 +20,10 @@ for exactly the period asked for (the same choice as the priorities,
 
 Decimals are the hubs' signed strings, read as `Decimal`; nothing here is a
 float, so the figures are the same on every database.
+
+`hidden_voices` can be asked "as of" a log size N (`before_log_index=N`), as
+the priorities can: only summaries at log leaf indexes below N count, and the
+hubs expected are those registered and not revoked below N (the board pack).
 """
 
 from __future__ import annotations
@@ -50,7 +54,11 @@ from national_aggregator.ingest.models import (
     SummaryRouting,
     SummaryRoutingType,
 )
-from national_aggregator.priorities.services import _chosen_submissions, latest_period
+from national_aggregator.priorities.services import (
+    _chosen_submissions,
+    _expected_hubs,
+    latest_period,
+)
 from national_aggregator.registry.models import Hub
 
 FOUR_PLACES = Decimal("0.0001")
@@ -181,12 +189,18 @@ class _Reporting:
     missing: list[Hub]
 
 
-def _reporting(session: Session, period: Period, region: str | None) -> _Reporting:
+def _reporting(
+    session: Session, period: Period, region: str | None, before_log_index: int | None = None
+) -> _Reporting:
     """The chosen submissions (in the region), the hubs that sent them, and those missing."""
-    chosen = _chosen_submissions(period)
+    chosen = _chosen_submissions(period, before_log_index=before_log_index)
     if region is not None:
         chosen = chosen.where(Submission.hub_gss.in_(select(Hub.gss).where(Hub.region == region)))
-    expected = _expected(session, region)
+    expected = (
+        _expected(session, region)
+        if before_log_index is None
+        else _expected_hubs(session, region, before_log_index)
+    )
     reporting = list(
         session.scalars(
             select(Hub)
@@ -227,17 +241,26 @@ def median(values: list[Decimal], places: Decimal = FOUR_PLACES) -> Decimal | No
 
 
 def hidden_voices(
-    session: Session, period: Period | None, region: str | None = None
+    session: Session,
+    period: Period | None,
+    region: str | None = None,
+    *,
+    before_log_index: int | None = None,
 ) -> NationalVoices:
-    """Representation across hubs for `period` (None: the latest any hub has sent).
+    """Representation across hubs for `period` (None: the latest any hub has sent); with
+    `before_log_index`, as the log stood at that size (see the module doc).
 
     Raises UnknownRegion when no hub is registered in `region`.
     """
+    as_of = before_log_index
     _check_region(session, region)
-    period = period or latest_period(session)
+    period = period or latest_period(session, before_log_index=as_of)
     if period is None:
-        return NationalVoices(None, region, [], [], _expected(session, region), [], [])
-    place = _reporting(session, period, region)
+        expected = (
+            _expected(session, region) if as_of is None else _expected_hubs(session, region, as_of)
+        )
+        return NationalVoices(None, region, [], [], expected, [], [])
+    place = _reporting(session, period, region, as_of)
     rows = session.execute(
         select(SummaryRepresentation, Hub)
         .join(Hub, Hub.gss == SummaryRepresentation.hub_gss)

@@ -53,9 +53,9 @@ def test_a_feature_adds_its_link_to_the_header(app: Flask) -> None:
 
 
 def test_a_link_to_a_page_that_does_not_exist_is_left_out(app: Flask) -> None:
-    add_nav_link(app, "Board pack", "board.not_yet")
+    add_nav_link(app, "Regional view", "regions.not_yet")
 
-    assert "Board pack" not in app.test_client().get("/").get_data(as_text=True)
+    assert "Regional view" not in app.test_client().get("/").get_data(as_text=True)
 
 
 def test_the_security_headers_forbid_inline_script_and_style() -> None:

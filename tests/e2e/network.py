@@ -63,13 +63,16 @@ def hubnet(
     check: bool = True,
     short_waits: bool = False,
     env: Mapping[str, str] | None = None,
+    input_text: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run a `hubnet` command to completion and return its result.
 
-    `env` adds to the environment, e.g. a HUB_ setting for this one run.
+    `env` adds to the environment, e.g. a HUB_ setting for this one run;
+    `input_text` is its standard input (a password for `--password-stdin`).
     """
     result = subprocess.run(
         hubnet_command(*args),
+        input=input_text,
         capture_output=True,
         text=True,
         timeout=120,

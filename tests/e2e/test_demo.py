@@ -24,6 +24,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
+from federation.taxonomy import load_taxonomy
 from hub.mail.sink import body_text, read_folder
 from hubnet.demo import (
     DEMO_RESIDENT_EMAIL,
@@ -32,6 +33,7 @@ from hubnet.demo import (
     DEMO_STAFF_PASSWORD,
     stop_leftovers,
 )
+from hubnet.demo_board import DEMO_NATIONAL_STAFF
 from hubnet.demo_data import (
     PAPER_ITEM,
     QUEUE_ITEMS,
@@ -66,7 +68,15 @@ def test_demo_once_prints_national_top_10_and_leaves_nothing_running(tmp_path: P
     assert not (directory / "network.json").exists()
     # every hub cosigned the checkpoint, and the whole log verifies from outside
     assert first.stdout.count("the aggregator accepted the cosignature") == 3, first.stdout
-    assert "OK: all 6 leaves verify, and the tree matches the signed checkpoint." in first.stdout
+    # 3 key events, 3 summaries, the board's 2 answers and 1 update: all in the log, all verified
+    assert "OK: all 9 leaves verify, and the tree matches the signed checkpoint." in first.stdout
+    # each hub was told of the board's answers, pulled them, checked them against the log
+    told = first.stdout.split("verified them against the log:")[1].split("Each hub witnesses")[0]
+    assert re.findall(r"(Manchester|Cornwall|Leeds): http://127\.0\.0\.1:\d+/board", told) == [
+        "Manchester",
+        "Cornwall",
+        "Leeds",
+    ], told
     # the status updates on what the demo resident follows reached the mail sink
     emails = read_folder(directory / "mail")
     assert emails and {m["To"] for m in emails} == {DEMO_RESIDENT_EMAIL}
@@ -79,8 +89,8 @@ def test_demo_once_prints_national_top_10_and_leaves_nothing_running(tmp_path: P
     assert second.returncode == 0, second.stdout + second.stderr
     # same seed, same contributions: the same national ranking
     assert (
-        second.stdout.split("Top-5 in")[1].split("Each hub witnesses")[0]
-        == (first.stdout.split("Top-5 in")[1].split("Each hub witnesses")[0])
+        second.stdout.split("Top-5 in")[1].split("The board answers")[0]
+        == (first.stdout.split("Top-5 in")[1].split("The board answers")[0])
     )
 
 
@@ -197,6 +207,29 @@ def test_running_demo_shows_both_sides_and_stops_every_process_on_sigterm(
     hidden_page = page_text(anyone.get(f"{url}/contributions/{hidden}", timeout=30))
     assert REPORTED_COMMENT not in hidden_page  # three reports hid it
     assert changed.note in page_text(anyone.get(f"{url}/contributions/{changed[0]}", timeout=30))
+
+    # The board's accepted answer, which the hub verified against the national log, is on its
+    # "What the board said" page and on its published items in that theme.
+    for email, _name, role, _does in DEMO_NATIONAL_STAFF:
+        assert re.search(rf"{re.escape(email)}\s+{role}\b", printed), printed
+    accepted = re.search(
+        r"^  (.+): accepted \(log entry \d+, (\S+)/board/responses/", printed, re.M
+    )
+    assert accepted, printed
+    theme_name = accepted.group(1)
+    board = page_text(anyone.get(url + "/board", timeout=30))
+    assert theme_name in board and "Work has started" in board  # the dated update too
+    with engine.connect() as db:
+        in_theme = db.execute(
+            text(
+                "SELECT i.id FROM contributions i JOIN local_themes t ON t.id = i.theme_id "
+                "WHERE i.status = 'published' AND t.national_code = :code ORDER BY i.id LIMIT 1"
+            ),
+            {"code": next(t.code for t in load_taxonomy().themes if t.name == theme_name)},
+        ).scalar_one()
+    engine.dispose()
+    item = page_text(anyone.get(f"{url}/contributions/{in_theme}", timeout=30))
+    assert f"What the NHS England board said about {theme_name}" in item
 
     # Staff side: the demo moderator's queue has items and comments waiting.
     moderator = sign_in(url, "/staff/login", DEMO_STAFF[1][0], DEMO_STAFF_PASSWORD)
