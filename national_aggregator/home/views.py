@@ -33,12 +33,18 @@ class NavLink:
 def main_nav() -> list[NavLink]:
     """The header's links; the current one is the link to the page's own section."""
     here = request.endpoint or ""
+    entries = [
+        (text, endpoint)
+        for text, endpoint in (*MAIN_NAV, *current_app.extensions.get(NAV_EXTENSION, []))
+        if endpoint in current_app.view_functions
+    ]
+    # a page with its own link marks only that link (/stocktake, not also "What the board said")
+    exact = any(endpoint == here for _text, endpoint in entries)
     links = []
-    for text, endpoint in (*MAIN_NAV, *current_app.extensions.get(NAV_EXTENSION, [])):
-        if endpoint not in current_app.view_functions:
-            continue
+    for text, endpoint in entries:
         section = endpoint.partition(".")[0]
-        current = here == endpoint or (section != "home" and here.startswith(section + "."))
+        in_section = section != "home" and here.startswith(section + ".")
+        current = here == endpoint or (not exact and in_section)
         links.append(NavLink(text, url_for(endpoint), current))
     return links
 

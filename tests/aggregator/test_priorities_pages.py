@@ -36,6 +36,12 @@ def test_pages_use_the_nhsuk_header_with_the_current_section_marked(client: Flas
     assert "<style" not in page and " style=" not in page and "<script" not in page
     home = client.get("/").get_data(as_text=True)
     assert 'href="/" aria-current="page">' in home
+    # two links into one section: the page's own link is the current one, not both
+    stocktake = client.get("/stocktake").get_data(as_text=True)
+    assert 'href="/stocktake" aria-current="page">' in stocktake
+    assert 'href="/board" aria-current="page">' not in stocktake
+    response = client.get("/board/responses/unknown").get_data(as_text=True)
+    assert 'href="/board" aria-current="page">' in response  # in the section, no link of its own
 
 
 def test_a_feature_adds_its_link_to_the_header(app: Flask) -> None:
