@@ -16,9 +16,7 @@ always at least one active admin: the last one cannot be disabled or demoted.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
@@ -36,6 +34,8 @@ from hub.staff.models import (
     StaffUser,
 )
 from hub.staff.passwords import hash_password, needs_rehash, password_problem, verify_password
+from hubnet.tokens import new_token, usable_token
+from hubnet.tokens import token_hash as _token_hash
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -154,13 +154,9 @@ def authenticate(session: Session, email: str, password: str) -> StaffUser | Non
     return staff
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
 def start_session(session: Session, staff: StaffUser) -> str:
     """Record a new sign-in; returns the random token for the browser's cookie."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = utcnow()
     session.add(StaffSession(token_hash=_token_hash(token), staff_id=staff.id, created_at=now))
     staff.last_login_at = now
@@ -217,7 +213,7 @@ def issue_password_link(
             StaffPasswordLink.staff_id == staff.id, StaffPasswordLink.used_at.is_(None)
         )
     )
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = utcnow()
     session.add(
         StaffPasswordLink(
@@ -239,7 +235,7 @@ def password_link(
     session: Session, token: str, *, now: datetime | None = None
 ) -> StaffPasswordLink | None:
     """The unused, unexpired link for this token whose account is active, or None."""
-    if not token.isascii() or len(token) > 100:
+    if not usable_token(token):
         return None
     link = session.scalar(
         select(StaffPasswordLink).where(StaffPasswordLink.token_hash == _token_hash(token))

@@ -1,132 +1,65 @@
-"""Two-step sign-in for staff: time-based one-time codes (TOTP, RFC 6238) from an authenticator app.
+"""Two-step sign-in for hub staff: `hubnet.totp`, with the secret sealed to a `staff_users` row.
 
-What is stored, and why:
-
-- The shared secret is encrypted (AES-256-GCM) with a key derived by HKDF-SHA256
-  from the hub's SECRET_KEY, with the staff member's id as associated data. A
-  copy of the database alone (a backup, a dump, a leaked replica) therefore
-  does not give anyone the codes, and a secret copied onto another person's
-  row does not decrypt. The cost: changing SECRET_KEY makes every enrolment
-  unreadable, so each person with TOTP on then needs an admin to reset it
-  (their password still works; the sign-in page says to ask an admin).
-- Secrets and codes are never logged, flashed or put in the audit log.
-- `totp_last_step` is the 30-second step of the last code accepted: a code
-  (or any earlier one) is never accepted twice, so a code seen over someone's
-  shoulder is useless once they have used it. One step either side of now is
-  accepted, for clocks that drift.
-
-Codes are 6 digits, SHA-1, 30 seconds: what every common authenticator app
-reads from the QR code. The QR code is an SVG made by segno, shown as a
-`data:` image (allowed by the CSP), beside the secret written out for typing.
+The codes, the QR code and the sealing are shared with the national
+aggregator (`hubnet.totp`, which says what is stored and why); here the key
+is derived from the hub's SECRET_KEY with the hub's own HKDF label, and the
+associated data names the person's row, so a secret copied onto another
+person's row does not decrypt.
 """
 
 from __future__ import annotations
 
-import base64
-import hmac
-import os
-import time
-
-import pyotp
-import segno
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+import time  # noqa: F401  (tests and the demo read the clock as totp.time.time())
 
 from hub.staff.models import StaffUser
+from hubnet.totp import (  # the hub's names for the shared functions
+    DIGITS,
+    DRIFT_STEPS,
+    INTERVAL,
+    VERSION,
+    TotpUnreadable,
+    code_at,
+    current_step,
+    grouped,
+    matching_step,
+    new_secret,
+    normalise_code,
+    provisioning_uri,
+    qr_data_uri,
+)
+from hubnet.totp import seal as _seal
+from hubnet.totp import unseal as _unseal
 
-INTERVAL = 30  # seconds per code
-DIGITS = 6
-DRIFT_STEPS = 1  # accept the code of the step before and after now
-VERSION = "v1"
-_INFO = b"hubnet hub staff TOTP secret v1"
+__all__ = [
+    "DIGITS",
+    "DRIFT_STEPS",
+    "INTERVAL",
+    "VERSION",
+    "TotpUnreadable",
+    "code_at",
+    "current_step",
+    "grouped",
+    "matching_step",
+    "new_secret",
+    "normalise_code",
+    "provisioning_uri",
+    "qr_data_uri",
+    "seal",
+    "unseal",
+]
 
-
-class TotpUnreadable(Exception):
-    """The stored secret cannot be decrypted (SECRET_KEY changed, or the row was tampered with)."""
-
-
-def _key(secret_key: str | bytes) -> bytes:
-    material = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(material)
+_INFO = b"hubnet hub staff TOTP secret v1"  # unchanged: existing enrolments still open
 
 
 def _associated(staff: StaffUser) -> bytes:
     return f"staff_users:{staff.id}".encode("ascii")
 
 
-def new_secret() -> str:
-    """A fresh random secret: 160 bits, base32 (RFC 4226's recommended length)."""
-    return pyotp.random_base32(32)
-
-
 def seal(secret: str, staff: StaffUser, secret_key: str | bytes) -> str:
     """The secret encrypted for storing on this person's row."""
-    nonce = os.urandom(12)
-    sealed = AESGCM(_key(secret_key)).encrypt(nonce, secret.encode("ascii"), _associated(staff))
-    return f"{VERSION}.{base64.urlsafe_b64encode(nonce + sealed).decode('ascii')}"
+    return _seal(secret, secret_key=secret_key, info=_INFO, associated=_associated(staff))
 
 
 def unseal(stored: str, staff: StaffUser, secret_key: str | bytes) -> str:
     """The secret from a stored value; TotpUnreadable if it cannot be read with this key."""
-    version, _, blob = stored.partition(".")
-    if version != VERSION or not blob:
-        raise TotpUnreadable("unknown TOTP secret format")
-    try:
-        raw = base64.urlsafe_b64decode(blob.encode("ascii"))
-        plain = AESGCM(_key(secret_key)).decrypt(raw[:12], raw[12:], _associated(staff))
-    except (InvalidTag, ValueError) as exc:
-        raise TotpUnreadable("the TOTP secret cannot be decrypted with this SECRET_KEY") from exc
-    return plain.decode("ascii")
-
-
-def normalise_code(code: str) -> str | None:
-    """The code's digits (spaces and hyphens allowed between them), or None if it is not a code."""
-    digits = "".join(ch for ch in code if ch not in " -\t")
-    if len(digits) != DIGITS or not digits.isascii() or not digits.isdigit():
-        return None
-    return digits
-
-
-def current_step(now: float | None = None) -> int:
-    return int((time.time() if now is None else now) // INTERVAL)
-
-
-def matching_step(
-    secret: str, code: str, *, after: int | None, now: float | None = None
-) -> int | None:
-    """The time step `code` belongs to (within the allowed drift, later than `after`), or None."""
-    digits = normalise_code(code)
-    if digits is None:
-        return None
-    totp = pyotp.TOTP(secret, digits=DIGITS, interval=INTERVAL)
-    here = current_step(now)
-    for step in range(here - DRIFT_STEPS, here + DRIFT_STEPS + 1):
-        if after is not None and step <= after:
-            continue
-        if hmac.compare_digest(totp.at(step * INTERVAL), digits):
-            return step
-    return None
-
-
-def code_at(secret: str, moment: float) -> str:
-    """The code an app shows at `moment` (for tests and the demo)."""
-    return pyotp.TOTP(secret, digits=DIGITS, interval=INTERVAL).at(moment)
-
-
-def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
-    """The otpauth:// link an authenticator app reads from the QR code."""
-    return pyotp.TOTP(secret, digits=DIGITS, interval=INTERVAL).provisioning_uri(
-        name=account, issuer_name=issuer
-    )
-
-
-def qr_data_uri(uri: str) -> str:
-    """The QR code of `uri` as an SVG `data:` URI for an <img> (no inline script or style)."""
-    return str(segno.make(uri, error="m").svg_data_uri(scale=5, border=4))
-
-
-def grouped(secret: str) -> str:
-    """The secret in groups of four, easier to type into an app by hand."""
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return _unseal(stored, secret_key=secret_key, info=_INFO, associated=_associated(staff))

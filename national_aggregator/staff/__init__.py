@@ -6,10 +6,12 @@ page and the read-only API stay public. Staff actions are written with
 `record_action` in the same transaction as the change. Accounts are made with
 `hubnet aggregator staff add` (`national_aggregator.staff.cli`).
 
-`init_app` registers /staff/… (login, logout, home, account, set-password,
-actions), its rate limits, and CSRF checking of every form post
+`init_app` registers /staff/… (login and its two-step code, logout, home,
+account with two-step sign-in, set-password, actions, users and roles), its
+rate limits, and CSRF checking of every form post
 (`national_aggregator.csrf`). A feature lists its staff pages on /staff/ with
-`add_staff_task(app, text, endpoint, *roles)`.
+`add_staff_task(app, text, endpoint, *roles)`. Admins also manage accounts on
+/staff/users; two-step sign-in (TOTP) uses `hubnet.totp`, shared with the hub.
 """
 
 from __future__ import annotations
@@ -67,4 +69,6 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.register_blueprint(pages)
     app.extensions.setdefault(views.TASKS_EXTENSION, [])
+    add_staff_task(app, "Users and roles: add staff, change roles, reset sign-ins", "staff.users",
+                   Role.ADMIN)  # fmt: skip
     limits.init_app(app)

@@ -1,9 +1,11 @@
-"""`hubnet aggregator staff add|list|link|disable|enable`: national team accounts.
+"""`hubnet aggregator staff add|list|link|disable|enable|reset-totp`: national team accounts.
 
 A new account gets a one-time set-password link, printed once for the operator
 to pass on (the owner chooses their own password), or, for scripts, a password
 read from the first line of standard input with `--password-stdin`. A password
 is never a command-line argument: it would sit in shell history and in `ps`.
+Admins can do the same on /staff/users; `reset-totp` is the way back in for
+the only admin when they lose the phone with their authenticator app.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from national_aggregator.staff.services import (
     find_staff,
     issue_password_link,
     list_staff,
+    reset_totp,
     set_active,
 )
 
@@ -135,6 +138,7 @@ def list_command(instance: Path) -> None:
         for staff in people:
             state = "" if staff.active else "  (disabled)"
             state += "" if staff.has_password else "  (no password yet)"
+            state += "  (two-step sign-in)" if staff.totp_enabled else ""
             last = (
                 staff.last_login_at.strftime("%Y-%m-%d %H:%M") if staff.last_login_at else "never"
             )
@@ -150,7 +154,11 @@ def _set_active(instance: Path, email: str, active: bool) -> None:
         staff = find_staff(db, email)
         if staff is None:
             raise click.ClickException(f"there is no staff account for {email.strip()}")
-        changed = set_active(db, staff, active, by=None)
+        try:
+            changed = set_active(db, staff, active, by=None)
+        except StaffAccountError as exc:
+            db.rollback()
+            raise click.ClickException(f"{staff.email} is not disabled: {exc}") from exc
         db.commit()
         state = "enabled" if active else "disabled (every sign-in ended)"
         click.echo(f"{staff.email} is {state}." if changed else f"{staff.email} already was.")
@@ -170,3 +178,23 @@ def disable_command(instance: Path, email: str) -> None:
 def enable_command(instance: Path, email: str) -> None:
     """Enable a disabled account."""
     _set_active(instance, email, True)
+
+
+@staff_group.command("reset-totp")
+@instance_option
+@click.option("--email", required=True, help="Whose two-step sign-in to turn off.")
+def reset_totp_command(instance: Path, email: str) -> None:
+    """Turn off someone's two-step sign-in (a lost phone): their password alone works again."""
+    with open_instance(instance):
+        db = get_session()
+        staff = find_staff(db, email)
+        if staff is None:
+            raise click.ClickException(f"there is no staff account for {email.strip()}")
+        changed = reset_totp(db, staff, by=None)
+        db.commit()
+        click.echo(
+            f"Two-step sign-in is off for {staff.email}: their password alone works, "
+            "and they can set it up again on /staff/account."
+            if changed
+            else f"{staff.email} did not have two-step sign-in."
+        )

@@ -1,8 +1,9 @@
-"""Rate limits on the staff forms that check a password.
+"""Rate limits on the staff forms that check a password or a two-step sign-in code.
 
 Failed attempts only count (any answer that is not a redirect: a right
 password, or a saved one, redirects), per client address across the sign-in,
-change-password and set-password forms (`NATIONAL_STAFF_LOGIN_RATE_LIMIT`),
+sign-in code, change-password, set-password and two-step set-up forms
+(`NATIONAL_STAFF_LOGIN_RATE_LIMIT`),
 and per email address tried from anywhere (`NATIONAL_STAFF_LOGIN_RATE_LIMIT_PER_EMAIL`),
 against slow guessing spread over many machines. Past a limit: a 429 page with
 `Retry-After`; nothing is checked or stored.
@@ -24,7 +25,14 @@ from flask_limiter.util import get_remote_address
 from national_aggregator.staff.auth import pages
 
 EXTENSION = "national_aggregator.staff_limiter"
-LIMITED_VIEWS = ("staff.login_submit", "staff.account_password", "staff.set_password_submit")
+LIMITED_VIEWS = (
+    "staff.login_submit",
+    "staff.login_code_submit",
+    "staff.account_password",
+    "staff.set_password_submit",
+    "staff.totp_confirm",
+    "staff.totp_disable",
+)
 
 
 def _setting(key: str) -> Callable[[], str]:

@@ -8,6 +8,13 @@ the browser. `staff_action` is written by `national_aggregator.staff.audit`
 and never updated or deleted: it answers "who recorded this board response,
 and when?". An account made with a set-password link has no password
 (`NO_PASSWORD`) until its owner uses the link (`staff_password_link`).
+
+Two-step sign-in (TOTP, RFC 6238) is optional per person: `totp_secret` holds
+the shared secret encrypted with a key derived from the aggregator's
+SECRET_KEY (`hubnet.totp`), so a copy of the database alone does not give
+anyone the codes. While `totp_enabled_at` is empty the secret is only a
+set-up in progress. `totp_last_step` is the 30-second step of the last code
+accepted, so a code is never accepted twice.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from national_aggregator.db import Base, UTCDateTime, utcnow, value_enum
@@ -60,7 +67,8 @@ ROLES: dict[Role, RoleDescription] = {
         (
             "Everything analysts and the board secretary can do",
             "See the staff activity log",
-            "Add staff accounts and issue set-password links (hubnet aggregator staff)",
+            "Add staff accounts, change roles, disable accounts, issue set-password links "
+            "and turn off someone's two-step sign-in (on /staff/users)",
         ),
     ),
 }
@@ -78,6 +86,14 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)  # encrypted
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    @property
+    def totp_enabled(self) -> bool:
+        """Whether signing in asks for a code from an authenticator app."""
+        return self.totp_enabled_at is not None and self.totp_secret is not None
 
     @property
     def has_password(self) -> bool:

@@ -8,25 +8,35 @@ form is rate limited in the views; failed attempts are in the audit log too.
 
 Accounts are made by whoever runs the aggregator (`hubnet aggregator staff
 add`): with a password read from standard input, or with no password and a
-one-time set-password link valid for `NATIONAL_STAFF_PASSWORD_LINK_HOURS`.
+one-time set-password link valid for `NATIONAL_STAFF_PASSWORD_LINK_HOURS`; or
+by an admin on /staff/users (`invite_staff`), always with a link. An admin can
+issue a new link (which also serves as a password reset), change a role,
+disable or enable an account, and reset someone's two-step sign-in. There is
+always at least one active admin: the last one cannot be disabled or demoted.
+
+Two-step sign-in (TOTP) is optional per person; the codes, the QR code and
+the sealing of the secret are `hubnet.totp`'s (shared with the hub). Tokens
+(sign-in cookies, set-password links) are `hubnet.tokens`': random, and only
+their SHA-256 is stored.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from hubnet import totp
 from hubnet.passwords import hash_password, needs_rehash, password_problem, verify_password
+from hubnet.tokens import new_token, token_hash, usable_token
 from national_aggregator.db import utcnow
 from national_aggregator.staff.audit import record_action
 from national_aggregator.staff.models import (
     NO_PASSWORD,
     Role,
+    StaffAction,
     StaffPasswordLink,
     StaffSession,
     StaffUser,
@@ -34,7 +44,7 @@ from national_aggregator.staff.models import (
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_LINK_HOURS = 72.0
-MAX_TOKEN = 100  # longer than any token made here: refused before hashing
+TOTP_INFO = b"hubnet national staff TOTP secret v1"  # HKDF label: not the hub's key
 
 
 class StaffAccountError(ValueError):
@@ -48,17 +58,12 @@ class StaffAccountError(ValueError):
         self.field = field
 
 
+class TotpError(ValueError):
+    """A two-step sign-in change that cannot be made; the message says why, for the person."""
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
-
-
-def token_hash(token: str) -> str:
-    """What is stored for a session or link token: its SHA-256, in hex."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
-def _usable_token(token: str) -> bool:
-    return token.isascii() and 0 < len(token) <= MAX_TOKEN
 
 
 def find_staff(session: Session, email: str) -> StaffUser | None:
@@ -115,6 +120,20 @@ def add_staff(
     return staff
 
 
+def invite_staff(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    by: StaffUser | None,
+    hours: float = PASSWORD_LINK_HOURS,
+) -> tuple[StaffUser, str]:
+    """Create an account with no password yet; returns it and its one-time set-password token."""
+    staff = add_staff(session, email=email, name=name, role=role, password=None, by=by)
+    return staff, issue_password_link(session, staff, by=by, hours=hours)
+
+
 def authenticate(session: Session, email: str, password: str) -> StaffUser | None:
     """The active account these credentials open, or None (logged as a failed sign-in)."""
     staff = find_staff(session, email)
@@ -133,7 +152,7 @@ def authenticate(session: Session, email: str, password: str) -> StaffUser | Non
 
 def start_session(session: Session, staff: StaffUser, *, now: datetime | None = None) -> str:
     """Record a new sign-in; returns the random token for the browser's cookie."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = now or utcnow()
     session.add(StaffSession(token_hash=token_hash(token), staff_id=staff.id, created_at=now))
     staff.last_login_at = now
@@ -142,7 +161,7 @@ def start_session(session: Session, staff: StaffUser, *, now: datetime | None = 
 
 
 def _session_row(session: Session, token: str) -> StaffSession | None:
-    if not _usable_token(token):
+    if not usable_token(token):
         return None
     return session.scalar(select(StaffSession).where(StaffSession.token_hash == token_hash(token)))
 
@@ -174,7 +193,7 @@ def end_all_sessions(session: Session, staff: StaffUser, *, keep: str | None = N
     query = update(StaffSession).where(
         StaffSession.staff_id == staff.id, StaffSession.ended_at.is_(None)
     )
-    if keep is not None and _usable_token(keep):
+    if keep is not None and usable_token(keep):
         query = query.where(StaffSession.token_hash != token_hash(keep))
     session.execute(query.values(ended_at=utcnow()))
 
@@ -198,7 +217,7 @@ def issue_password_link(
             StaffPasswordLink.staff_id == staff.id, StaffPasswordLink.used_at.is_(None)
         )
     )
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     now = utcnow()
     session.add(
         StaffPasswordLink(
@@ -219,7 +238,7 @@ def password_link(
     session: Session, token: str, *, now: datetime | None = None
 ) -> StaffPasswordLink | None:
     """The unused, unexpired link for this token whose account is active, or None."""
-    if not _usable_token(token):
+    if not usable_token(token):
         return None
     link = session.scalar(
         select(StaffPasswordLink).where(StaffPasswordLink.token_hash == token_hash(token))
@@ -267,12 +286,176 @@ def change_password(
     record_action(session, staff, "password-changed", f"staff:{staff.id}")
 
 
+# -- roles and disabling -----------------------------------------------------------------
+
+
+def _other_active_admins(session: Session, staff: StaffUser) -> int:
+    query = select(func.count(StaffUser.id)).where(
+        StaffUser.role == Role.ADMIN, StaffUser.active.is_(True), StaffUser.id != staff.id
+    )
+    return session.scalar(query) or 0
+
+
+def change_role(session: Session, staff: StaffUser, role: str, *, by: StaffUser | None) -> bool:
+    """Give `staff` another role (False if it is the one they have). Keeps one admin at least."""
+    if role not in {r.value for r in Role}:
+        raise StaffAccountError(f"Choose a role: {', '.join(r.value for r in Role)}", "role")
+    new = Role(role)
+    if new is staff.role:
+        return False
+    if staff.role is Role.ADMIN and staff.active and _other_active_admins(session, staff) == 0:
+        raise StaffAccountError(
+            "This is the only active admin: make someone else an admin first", "role"
+        )
+    old = staff.role
+    staff.role = new
+    record_action(
+        session, by, "staff-role-changed", f"staff:{staff.id}", f"{old.value} to {new.value}"
+    )
+    return True
+
+
 def set_active(session: Session, staff: StaffUser, active: bool, *, by: StaffUser | None) -> bool:
-    """Disable (every sign-in ends at once) or enable an account; False if nothing changed."""
+    """Disable (every sign-in ends at once) or enable an account; False if nothing changed.
+
+    Refused for one's own account (from the pages) and for the only active admin.
+    """
     if staff.active is active:
         return False
     if not active:
+        if by is not None and staff.id == by.id:
+            raise StaffAccountError("You cannot disable your own account")
+        if staff.role is Role.ADMIN and _other_active_admins(session, staff) == 0:
+            raise StaffAccountError(
+                "This is the only active admin: make someone else an admin first"
+            )
         end_all_sessions(session, staff)
     staff.active = active
     record_action(session, by, "staff-enabled" if active else "staff-disabled", f"staff:{staff.id}")
     return True
+
+
+# -- two-step sign-in (TOTP) -------------------------------------------------------------
+
+
+def _totp_associated(staff: StaffUser) -> bytes:
+    return f"staff_user:{staff.id}".encode("ascii")
+
+
+def seal_totp_secret(secret: str, staff: StaffUser, secret_key: str | bytes) -> str:
+    """The secret encrypted for this person's row with a key from the aggregator's SECRET_KEY."""
+    return totp.seal(
+        secret, secret_key=secret_key, info=TOTP_INFO, associated=_totp_associated(staff)
+    )
+
+
+def unseal_totp_secret(stored: str, staff: StaffUser, secret_key: str | bytes) -> str:
+    """The secret on this person's row; `hubnet.totp.TotpUnreadable` if this key cannot open it."""
+    return totp.unseal(
+        stored, secret_key=secret_key, info=TOTP_INFO, associated=_totp_associated(staff)
+    )
+
+
+def start_totp(session: Session, staff: StaffUser, *, secret_key: str) -> str:
+    """Begin setting up two-step sign-in: a new secret, stored sealed but not yet in use.
+
+    Refused while it is on (turn it off first, with a code), so someone who
+    finds a signed-in browser cannot quietly replace the owner's authenticator.
+    """
+    if staff.totp_enabled:
+        raise TotpError("Two-step sign-in is already on")
+    secret = totp.new_secret()
+    staff.totp_secret = seal_totp_secret(secret, staff, secret_key)
+    staff.totp_enabled_at = None
+    staff.totp_last_step = None
+    record_action(session, staff, "totp-setup-started", f"staff:{staff.id}")
+    return secret
+
+
+def pending_totp_secret(staff: StaffUser, *, secret_key: str) -> str | None:
+    """The secret being set up (not yet confirmed), or None."""
+    if staff.totp_enabled or staff.totp_secret is None:
+        return None
+    try:
+        return unseal_totp_secret(staff.totp_secret, staff, secret_key)
+    except totp.TotpUnreadable:
+        return None
+
+
+def confirm_totp(session: Session, staff: StaffUser, code: str, *, secret_key: str) -> None:
+    """Turn two-step sign-in on once the person proves their app shows the right codes."""
+    secret = pending_totp_secret(staff, secret_key=secret_key)
+    if secret is None:
+        raise TotpError("Start setting up two-step sign-in again")
+    if totp.normalise_code(code) is None:
+        raise TotpError("Enter the 6-digit code from your authenticator app")
+    step = totp.matching_step(secret, code, after=None)
+    if step is None:
+        raise TotpError(
+            "The code is not right. Check the time on your phone and try the newest code"
+        )
+    staff.totp_enabled_at = utcnow()
+    staff.totp_last_step = step
+    record_action(session, staff, "totp-enabled", f"staff:{staff.id}")
+
+
+def _locked(session: Session, staff: StaffUser) -> StaffUser:
+    """The account re-read under a row lock (PostgreSQL): two requests with one code queue up."""
+    query = (
+        select(StaffUser)
+        .where(StaffUser.id == staff.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).one()
+
+
+def check_totp(session: Session, staff: StaffUser, code: str, *, secret_key: str) -> bool:
+    """Whether `code` is a fresh right code for this person (it cannot be used again after)."""
+    staff = _locked(session, staff)
+    if not staff.totp_enabled or staff.totp_secret is None:
+        return False
+    try:
+        secret = unseal_totp_secret(staff.totp_secret, staff, secret_key)
+    except totp.TotpUnreadable:
+        return False
+    step = totp.matching_step(secret, code, after=staff.totp_last_step)
+    if step is None:
+        return False
+    staff.totp_last_step = step
+    return True
+
+
+def failed_codes_since(session: Session, staff: StaffUser, since: datetime) -> int:
+    """Wrong sign-in codes this person's sign-ins have had since `since` (from the audit log)."""
+    query = select(func.count(StaffAction.id)).where(
+        StaffAction.staff_id == staff.id,
+        StaffAction.action == "totp-failed",
+        StaffAction.at >= since,
+    )
+    return session.scalar(query) or 0
+
+
+def disable_totp(session: Session, staff: StaffUser, code: str, *, secret_key: str) -> None:
+    """Turn off one's own two-step sign-in, proving it with a current code."""
+    if not staff.totp_enabled:
+        raise TotpError("Two-step sign-in is not on")
+    if not check_totp(session, staff, code, secret_key=secret_key):
+        raise TotpError("Enter a current 6-digit code from your authenticator app")
+    _clear_totp(staff)
+    record_action(session, staff, "totp-disabled", f"staff:{staff.id}")
+
+
+def reset_totp(session: Session, staff: StaffUser, *, by: StaffUser | None) -> bool:
+    """An admin turns off someone's two-step sign-in (a lost phone); False if it was off."""
+    if staff.totp_secret is None and staff.totp_enabled_at is None:
+        return False
+    _clear_totp(staff)
+    record_action(session, by, "totp-reset", f"staff:{staff.id}")
+    return True
+
+
+def _clear_totp(staff: StaffUser) -> None:
+    staff.totp_secret = None
+    staff.totp_enabled_at = None
+    staff.totp_last_step = None

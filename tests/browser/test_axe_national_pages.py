@@ -11,6 +11,7 @@ in every state, served from a thread on a free port.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,11 +23,18 @@ from playwright.sync_api import Browser
 from werkzeug.serving import make_server
 
 from federation.keys import generate_key_pair
+from hubnet import totp
 from hubnet.db import get_session, upgrade_database
 from national_aggregator import create_app
 from national_aggregator.db import MIGRATIONS
 from national_aggregator.staff.models import Role
-from national_aggregator.staff.services import add_staff, find_staff, issue_password_link
+from national_aggregator.staff.services import (
+    add_staff,
+    confirm_totp,
+    find_staff,
+    issue_password_link,
+    start_totp,
+)
 from tests.aggregator.board_support import record, update
 from tests.aggregator.conftest import AUDIENCE
 from tests.aggregator.test_voices import post_the_hubs
@@ -36,6 +44,8 @@ from tests.browser.test_national_voices import _registrar
 PASSWORD = "a long national admin passphrase"
 ADMIN = "admin@national.example"
 NEWCOMER = "new@national.example"
+WITH_CODE = "code@national.example"  # two-step sign-in on: signing in reaches the code page
+SETTING_UP = "setup@national.example"  # presses "Set up two-step sign-in" (the QR code)
 PERIOD = "2026-10"
 
 # Not pages: files and feeds, checked by their own tests.
@@ -53,8 +63,10 @@ DOWNLOADS = {
 @dataclass(frozen=True)
 class Visit:
     name: str
-    path: str  # may use {response_id}, {size}, {token}
+    path: str  # may use {response_id}, {size}, {token}, {newcomer_id}
     signed_in: bool = False
+    who: str = ADMIN  # whose password signs in (WITH_CODE stops at the code page)
+    press: str = ""  # a button to press first, for a state only a form reaches
 
 
 PLAN: dict[str, list[Visit]] = {
@@ -84,8 +96,26 @@ PLAN: dict[str, list[Visit]] = {
     "/staff/login": [Visit("staff-login", "/staff/login")],
     "/staff/set-password/<token>": [Visit("staff-set-password", "/staff/set-password/{token}")],
     "/staff/": [Visit("staff-home", "/staff/", signed_in=True)],
-    "/staff/account": [Visit("staff-account", "/staff/account", signed_in=True)],
+    "/staff/account": [
+        Visit("staff-account", "/staff/account", signed_in=True),
+        Visit(
+            "staff-account-totp-set-up",
+            "/staff/account",
+            signed_in=True,
+            who=SETTING_UP,
+            press="Set up two-step sign-in",
+        ),
+    ],
     "/staff/actions": [Visit("staff-actions", "/staff/actions", signed_in=True)],
+    "/staff/login/code": [
+        Visit("staff-login-code", "/staff/login/code", signed_in=True, who=WITH_CODE)
+    ],
+    "/staff/users": [Visit("staff-users", "/staff/users", signed_in=True)],
+    "/staff/users/new": [Visit("staff-user-new", "/staff/users/new", signed_in=True)],
+    "/staff/users/<int:staff_id>": [
+        Visit("staff-user", "/staff/users/{newcomer_id}", signed_in=True),
+        Visit("staff-user-unknown", "/staff/users/9999", signed_in=True),
+    ],
     "/staff/board/": [Visit("staff-board", "/staff/board/", signed_in=True)],
     "/staff/board/responses/new": [
         Visit("staff-board-new", "/staff/board/responses/new", signed_in=True)
@@ -138,14 +168,22 @@ def served(
         session = get_session()
         add_staff(session, email=ADMIN, name="Admin", role=Role.ADMIN, password=PASSWORD)
         add_staff(session, email=NEWCOMER, name="New", role=Role.ANALYST, password=None)
-        token = issue_password_link(session, find_staff(session, NEWCOMER), by=None)
+        newcomer = find_staff(session, NEWCOMER)
+        token = issue_password_link(session, newcomer, by=None)
+        with_code = add_staff(session, email=WITH_CODE, name="Code", role=Role.ANALYST,
+                              password=PASSWORD)  # fmt: skip
+        add_staff(session, email=SETTING_UP, name="Setup", role=Role.ANALYST, password=PASSWORD)
+        secret = start_totp(session, with_code, secret_key="test")
+        confirm_totp(session, with_code, totp.code_at(secret, time.time()), secret_key="test")
         session.commit()
+        newcomer_id = str(newcomer.id)
         size = app.test_client().get("/api/v1/log/checkpoint").get_json()["size"]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        values = {"response_id": late.statement.response_id, "size": str(size), "token": token}
+        values = {"response_id": late.statement.response_id, "size": str(size), "token": token,
+                  "newcomer_id": newcomer_id}  # fmt: skip
         yield Served(app, f"http://127.0.0.1:{server.server_port}", values)
     finally:
         server.shutdown()
@@ -174,11 +212,13 @@ def test_national_page_has_no_axe_violations(
         page = context.new_page()
         if visit.signed_in:
             page.goto(served.url + "/staff/login")
-            page.get_by_label("Email address").fill(ADMIN)
+            page.get_by_label("Email address").fill(visit.who)
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
-            assert "/staff/login" not in page.url
+            assert not page.url.endswith("/staff/login")
         page.goto(served.url + visit.path.format(**served.values))
+        if visit.press:
+            page.get_by_role("button", name=visit.press).click()
         assert page.locator("h1").count() == 1, page.content()
         screenshot(page, f"national-{visit.name}")
         check_axe(page)
