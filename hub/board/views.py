@@ -25,6 +25,7 @@ from limits import parse
 
 from hub.board.services import board_responses, pull_board_statements
 from hub.db import utcnow
+from hub.mail import send_pending
 from hubnet.db import get_session
 from hubnet.problems import problem
 
@@ -101,6 +102,11 @@ def pull_now(app: Flask) -> None:
             link.close()
         for line in report.lines():
             (log.info if report.ok else log.error)("board notify: %s", line)
+    if app.config.get("SMTP_HOST"):  # followers' emails, as after any request that queues mail
+        try:
+            send_pending(app)
+        except Exception:  # they stay queued for `hubnet hub mail send`
+            log.exception("board notify: sending the followers' emails failed")
 
 
 @pages.post("/api/v1/board/notify")
