@@ -109,13 +109,8 @@ def contact(
     return report
 
 
-def _check_log(
-    session: Session,
-    link: AggregatorLink,
-    keys: HubKeys | None,
-    report: ContactReport,
-    now: datetime,
-) -> None:
+def fetch_signed_checkpoint(link: AggregatorLink) -> SignedCheckpoint:
+    """The aggregator's latest checkpoint, signed by the pinned log key; ContactFailed if not."""
     try:
         signed = link.api.checkpoint()
     except (TransportError, BadAnswer) as exc:
@@ -128,6 +123,17 @@ def _check_log(
             f"{link.log_keyid}: {exc.detail}. Check AGGREGATOR_URL and AGGREGATOR_PUBLIC_KEY "
             "with the national team"
         ) from exc
+    return signed
+
+
+def _check_log(
+    session: Session,
+    link: AggregatorLink,
+    keys: HubKeys | None,
+    report: ContactReport,
+    now: datetime,
+) -> None:
+    signed = fetch_signed_checkpoint(link)
     report.signed = signed
     report.verdict = accept_checkpoint(session, link, signed, now=now)
     if keys is not None:

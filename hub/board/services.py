@@ -46,11 +46,11 @@ from federation.board import (
     check_board_chain,
     verify_board_statement,
 )
-from federation.checkpoint import verify_checkpoint
 from federation.errors import ProofError, ProtocolError, TransportError
 from federation.merkle import leaf_hash, verify_inclusion
 from federation.taxonomy import CURRENT_VERSION, load_taxonomy
 from hub.aggregator import AggregatorLink, BadAnswer, refused
+from hub.audit.contact import fetch_signed_checkpoint
 from hub.audit.models import Alarm, AlarmKind, VerifiedCheckpoint
 from hub.audit.services import (
     ContactFailed,
@@ -253,18 +253,7 @@ def trusted_checkpoint(
 
     Raises Untrusted (an alarm is open, or was raised) or ContactFailed.
     """
-    try:
-        signed = link.api.checkpoint()
-    except (TransportError, BadAnswer) as exc:
-        raise ContactFailed(f"no usable checkpoint: {exc}") from exc
-    try:
-        verify_checkpoint(signed, link.log_key)
-    except ProtocolError as exc:
-        raise ContactFailed(
-            f"the aggregator's checkpoint does not verify with the pinned log key "
-            f"{link.log_keyid}: {exc.detail}. Check AGGREGATOR_URL and AGGREGATOR_PUBLIC_KEY "
-            "with the national team"
-        ) from exc
+    signed = fetch_signed_checkpoint(link)
     accept_checkpoint(session, link, signed, now=now)
     trusted = last_verified(session)
     assert trusted is not None  # accept_checkpoint stored one or proved against one
