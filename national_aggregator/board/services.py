@@ -504,14 +504,19 @@ def pending_notifications(session: Session) -> list[BoardNotification]:
 
 
 Post = Callable[[str], None]
-"""Send an empty POST to a URL; raise (any exception) when it was not accepted."""
+"""Send an empty POST to a URL; raise OSError (requests' errors are OSErrors) when the hub
+could not be reached, or NotificationRefused when it answered with anything but 2xx."""
+
+
+class NotificationRefused(Exception):
+    """A hub answered a push with a status other than 2xx."""
 
 
 def post_notification(url: str) -> None:
     """POST with no body, 2 s timeout; a status other than 2xx is a failure."""
     answer = requests.post(url, data=b"", timeout=NOTIFY_TIMEOUT_SECONDS)
     if not 200 <= answer.status_code < 300:
-        raise RuntimeError(f"HTTP {answer.status_code}")
+        raise NotificationRefused(f"HTTP {answer.status_code}")
 
 
 @dataclass(frozen=True)
@@ -547,7 +552,7 @@ def deliver_notifications(
         else:
             try:
                 post(url)
-            except Exception as exc:  # any transport failure: keep it pending
+            except (OSError, NotificationRefused) as exc:  # unreachable or refused: pending
                 error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
         for row in rows:
             row.attempts += 1

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -259,6 +260,7 @@ def _after_write(message: str) -> None:
         session.commit()
     except Exception:  # the write is committed; `hubnet aggregator board notify` retries
         session.rollback()
+        current_app.logger.exception("board: pushing to the hubs failed after the write")
 
 
 def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

@@ -119,7 +119,7 @@ def test_a_write_pushes_once_and_notify_delivers_what_failed(
 
         deliver_notifications(get_session())
         get_session().commit()
-    assert notifications(app) == [("E08000003", 1, False, "RuntimeError: HTTP 503")]
+    assert notifications(app) == [("E08000003", 1, False, "NotificationRefused: HTTP 503")]
 
     failed = board(runner, "notify")
     assert failed.exit_code == 1 and "Could not notify E08000003" in failed.output

@@ -7,49 +7,15 @@ pages are checked in their own browser tests, as test_national_voices.py does.)
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from flask import Flask
 from playwright.sync_api import Browser, Page
-from werkzeug.serving import make_server
 
-from federation.keys import generate_key_pair
-from hubnet.db import upgrade_database
-from national_aggregator import create_app
-from national_aggregator.db import MIGRATIONS
 from national_aggregator.opendata.services import TABLES
-from tests.aggregator.conftest import AUDIENCE
-from tests.aggregator.test_voices import post_the_hubs
 from tests.browser.axe import check_axe, check_axe_without_javascript, screenshot
-from tests.browser.test_national_voices import _registrar
-from tests.conftest import DatabaseFactory
+from tests.browser.test_national_voices import aggregator
 
-
-@pytest.fixture
-def aggregator(tmp_path: Path, make_database_url: DatabaseFactory) -> Iterator[str]:
-    """The URL of an aggregator holding the five hubs' summaries for 2026-10."""
-    instance = tmp_path / "aggregator"
-    generate_key_pair(instance / "log-key.pem", instance / "log-key.pub")
-    url = make_database_url("opendata_browser")
-    upgrade_database(url, MIGRATIONS)
-    app: Flask = create_app(
-        {"TESTING": True, "INSTANCE_PATH": str(instance), "DATABASE_URL": url,
-         "AGGREGATOR_ID": AUDIENCE, "SECRET_KEY": "test",
-         "SUBMISSION_RATE_LIMIT": "100000 per minute"}
-    )  # fmt: skip
-    post_the_hubs(app.test_client(), _registrar(app))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.extensions["hubnet.engine"].dispose()
+__all__ = ["aggregator"]  # the fixture: an aggregator URL with five hubs' October releases
 
 
 def test_open_data_pages_are_axe_clean(aggregator: str, browser: Browser) -> None:
