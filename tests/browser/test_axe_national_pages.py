@@ -219,6 +219,7 @@ def test_national_page_has_no_axe_violations(
         page.goto(served.url + visit.path.format(**served.values))
         if visit.press:
             page.get_by_role("button", name=visit.press).click()
+            page.wait_for_load_state()  # the click returns once the new page commits
         assert page.locator("h1").count() == 1, page.content()
         screenshot(page, f"national-{visit.name}")
         check_axe(page)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from federation.keys import generate_key_pair
@@ -106,7 +106,7 @@ def test_the_board_secretary_records_and_updates_without_javascript(
         check_axe_without_javascript(page)
 
         page.get_by_role("button", name="Sign and publish the response").click()
-        assert page.get_by_role("alert").is_visible()  # the error summary
+        expect(page.get_by_role("alert")).to_be_visible()  # the error summary
         check_axe_without_javascript(page)
 
         page.select_option("#theme", "maternity")
@@ -119,8 +119,8 @@ def test_the_board_secretary_records_and_updates_without_javascript(
         page.fill("#due", "2027-12-31")
         page.get_by_role("radio", name="On track", exact=True).check()
         page.get_by_role("button", name="Sign and publish the response").click()
-        assert "Maternity" in page.locator("h1").inner_text()
-        assert page.get_by_role("status").is_visible()
+        expect(page.locator("h1")).to_contain_text("Maternity")
+        expect(page.get_by_role("status")).to_be_visible()
 
         page.goto(aggregator.url + f"/staff/board/responses/{aggregator.response_id}/update")
         check_axe_without_javascript(page)
@@ -128,7 +128,8 @@ def test_the_board_secretary_records_and_updates_without_javascript(
         page.get_by_role("radio", name="On track", exact=True).check()
         page.fill("#reason", "")
         page.get_by_role("button", name="Sign and publish the update").click()
-        assert "Work restarted in April." in page.content()
+        # The click returns once the next page commits, before it has loaded: expect waits.
+        expect(page.locator("main")).to_contain_text("Work restarted in April.")
         check_axe_without_javascript(page)
     finally:
         context.close()

@@ -69,6 +69,7 @@ def test_a_response_recorded_nationally_appears_in_each_hub_verified_against_the
     secretary.get_by_label("Due date").fill("2027-03-31")
     secretary.get_by_label("On track").check()
     secretary.get_by_role("button", name="Sign and publish the response").click()
+    secretary.wait_for_load_state()  # the click returns once the next page commits
     assert "There is a problem" not in secretary.content(), secretary.content()
     assert RESPONSE in secretary.content(), secretary.inner_text("main")
 

@@ -62,6 +62,7 @@ def test_a_resident_raises_an_issue_and_a_neighbour_says_me_too(
     neighbour = browser.new_context(java_script_enabled=False).new_page()
     neighbour.goto(item_url)
     neighbour.get_by_role("button", name="Me too").click()
+    neighbour.wait_for_load_state()  # the click returns once the next page commits
     assert neighbour.locator("#supporters").inner_text() == "1 person has said “me too”."
     assert "You have said “me too” to this" in neighbour.content()
 
