@@ -10,7 +10,8 @@ the audit log too.
 Accounts made on the staff pages (`invite_staff`) start with no password and a
 one-time set-password link valid for `STAFF_PASSWORD_LINK_HOURS` (72); an admin
 can issue a new link (which also serves as a password reset), change a role,
-disable or enable an account, and reset someone's two-step sign-in. There is
+disable or enable an account, and reset someone's two-step sign-in. Each person
+can change their own password by giving the current one (`change_password`). There is
 always at least one active admin: the last one cannot be disabled or demoted.
 """
 
@@ -189,13 +190,17 @@ def end_session(session: Session, token: str, *, at: datetime | None = None) -> 
     return row.staff
 
 
-def end_all_sessions(session: Session, staff: StaffUser) -> None:
-    """Sign this person out everywhere (for a disabled account or a changed password)."""
-    session.execute(
-        update(StaffSession)
-        .where(StaffSession.staff_id == staff.id, StaffSession.ended_at.is_(None))
-        .values(ended_at=utcnow())
+def end_all_sessions(session: Session, staff: StaffUser, *, keep: str | None = None) -> None:
+    """Sign this person out everywhere, except the sign-in with token `keep` if given.
+
+    For a disabled account or a changed password.
+    """
+    query = update(StaffSession).where(
+        StaffSession.staff_id == staff.id, StaffSession.ended_at.is_(None)
     )
+    if keep is not None and usable_token(keep):
+        query = query.where(StaffSession.token_hash != _token_hash(keep))
+    session.execute(query.values(ended_at=utcnow()))
 
 
 # -- set-password links ------------------------------------------------------------------
@@ -266,6 +271,25 @@ def use_password_link(session: Session, token: str, password: str) -> StaffUser:
     end_all_sessions(session, staff)
     record_action(session, staff, "password-set", f"staff:{staff.id}")
     return staff
+
+
+def change_password(
+    session: Session, staff: StaffUser, current: str, new: str, *, keep_token: str | None
+) -> None:
+    """Change one's own password, proving the current one; every other sign-in ends.
+
+    StaffAccountError says why not: a wrong current password (recorded in the
+    audit log, so the caller commits that line and nothing else) or a weak new one.
+    """
+    if not verify_password(staff.password_hash if staff.has_password else None, current):
+        record_action(session, staff, "password-change-failed", f"staff:{staff.id}")
+        raise StaffAccountError("Enter your current password correctly", "current")
+    problem = password_problem(new, email=staff.email)
+    if problem:
+        raise StaffAccountError(problem, "password")
+    staff.password_hash = hash_password(new)
+    end_all_sessions(session, staff, keep=keep_token)
+    record_action(session, staff, "password-changed", f"staff:{staff.id}")
 
 
 # -- roles and disabling -----------------------------------------------------------------

@@ -22,6 +22,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from werkzeug.wrappers import Response as BaseResponse
@@ -29,12 +30,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from hub.limits import limit
 from hub.mail import queue_mail
 from hub.staff import totp
-from hub.staff.auth import not_found, pages, signed_in_staff, staff_required
+from hub.staff.auth import SESSION_KEY, not_found, pages, signed_in_staff, staff_required
 from hub.staff.models import Role, StaffUser
 from hub.staff.passwords import MIN_LENGTH
 from hub.staff.services import (
     StaffAccountError,
     TotpError,
+    change_password,
     change_role,
     confirm_totp,
     disable_totp,
@@ -284,13 +286,18 @@ def set_password_submit(token: str) -> BaseResponse:
     return redirect(url_for("staff.login"))
 
 
-# -- your own account: two-step sign-in ---------------------------------------------------
+# -- your own account: password and two-step sign-in ------------------------------------
 
 
 def _account_page(errors: dict[str, list[str]], status: int) -> Response:
     me = signed_in_staff()
     secret = pending_totp_secret(me, secret_key=_secret_key())
-    context: dict[str, Any] = {"errors": errors, "me": me, "setting_up": secret is not None}
+    context: dict[str, Any] = {
+        "errors": errors,
+        "me": me,
+        "setting_up": secret is not None,
+        "min_length": MIN_LENGTH,
+    }
     if secret is not None:
         issuer = current_app.config.get("STAFF_TOTP_ISSUER") or current_app.config["HUB_NAME"]
         uri = totp.provisioning_uri(secret, account=me.email, issuer=str(issuer))
@@ -301,8 +308,37 @@ def _account_page(errors: dict[str, list[str]], status: int) -> Response:
 @pages.get("/account")
 @staff_required()
 def account() -> Response:
-    """Your account: two-step sign-in on or off, and setting it up."""
+    """Your account: changing your password; two-step sign-in on or off, and setting it up."""
     return _account_page({}, 200)
+
+
+@pages.post("/account/password")
+@staff_required()
+@limit("login")  # a wrong current password counts as a failed sign-in (no guessing)
+def account_password() -> BaseResponse:
+    """Change your password with your current one; your other sign-ins end."""
+    current = request.form.get("current", "")
+    new = request.form.get("password", "")
+    errors: dict[str, list[str]] = {}
+    if not current:
+        errors["current"] = ["Enter your current password"]
+    if not new:
+        errors["password"] = ["Enter a new password"]
+    elif new != request.form.get("confirm", ""):
+        errors["confirm"] = ["Enter the same new password twice"]
+    if errors:
+        return _account_page(errors, 400)
+    db = get_session()
+    token = session.get(SESSION_KEY)
+    keep = token if isinstance(token, str) else None
+    try:
+        change_password(db, signed_in_staff(), current, new, keep_token=keep)
+    except StaffAccountError as error:
+        db.commit()  # keeps a wrong current password in the activity log; nothing else changed
+        return _account_page({error.field or "password": [str(error)]}, 400)
+    db.commit()
+    flash("Your password is changed. Any other browser you were signed in on is signed out.")
+    return redirect(url_for("staff.account"))
 
 
 @pages.post("/account/totp/start")

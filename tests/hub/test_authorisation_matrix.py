@@ -64,6 +64,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/staff/"): ANY,
     # your own account and its TOTP
     ("GET", "/staff/account"): ANY,
+    ("POST", "/staff/account/password"): ANY,
     ("POST", "/staff/account/totp/start"): ANY,
     ("POST", "/staff/account/totp/confirm"): ANY,
     ("POST", "/staff/account/totp/disable"): ANY,

@@ -21,6 +21,7 @@ from hub.staff.models import NO_PASSWORD, StaffAction, StaffPasswordLink, StaffU
 from hub.staff.passwords import verify_password
 from hub.staff.services import find_staff
 from tests.hub.staff_helpers import (
+    PASSWORD,
     ROLES,
     form,
     login,
@@ -296,3 +297,39 @@ def test_every_staff_member_reaches_their_own_account_page(app: Flask, db: Sessi
         page = client.get("/staff/account")
         assert page.status_code == 200
         assert "Two-step sign-in" in page.get_data(as_text=True)
+
+
+def test_changing_ones_own_password_ends_other_sign_ins_but_not_this_one(
+    app: Flask, db: Session
+) -> None:
+    me = make_staff(db, "mo@example.org", "moderator")
+    other = app.test_client()
+    login(other, "mo@example.org")
+    client = app.test_client()
+    login(client, "mo@example.org")
+    change = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+
+    wrong = client.post("/staff/account/password", data=form(client, current="nope", **change))
+    weak = client.post(
+        "/staff/account/password",
+        data=form(client, current=PASSWORD, password="short", confirm="short"),
+    )
+    mismatch = client.post(
+        "/staff/account/password",
+        data=form(client, current=PASSWORD, password=NEW_PASSWORD, confirm="other"),
+    )
+    done = client.post("/staff/account/password", data=form(client, current=PASSWORD, **change))
+
+    assert wrong.status_code == weak.status_code == mismatch.status_code == 400
+    assert "Enter your current password correctly" in wrong.get_data(as_text=True)
+    assert 'href="#password"' in weak.get_data(as_text=True)  # the error summary links the field
+    assert "Enter the same new password twice" in mismatch.get_data(as_text=True)
+    assert done.status_code == 302 and done.headers["Location"] == "/staff/account"
+    assert "Your password is changed" in client.get("/staff/account").get_data(as_text=True)
+    assert other.get("/staff/").status_code == 302  # signed out there
+    db.rollback()
+    assert verify_password(db.get(StaffUser, me.id).password_hash, NEW_PASSWORD)  # type: ignore[union-attr]
+    assert len(actions(db, "password-change-failed")) == 1
+    assert len(actions(db, "password-changed")) == 1
+    assert try_login(app.test_client(), "mo@example.org", PASSWORD).status_code == 400
+    login(app.test_client(), "mo@example.org", NEW_PASSWORD)
