@@ -35,6 +35,12 @@ def _send_empty(page: Page) -> None:
     page.wait_for_load_state()
 
 
+def _change_password_empty(page: Page) -> None:
+    """Send "Change your password" empty: its error state."""
+    page.get_by_role("button", name="Change password").click()
+    page.wait_for_load_state()
+
+
 def _answer(page: Page) -> None:
     """Answer the question page in front of us with the first choices and some words."""
     form = page.locator("main form[method='post']").last
@@ -257,7 +263,10 @@ PLAN: dict[str, list[Visit]] = {
         Visit("staff-set-password", "/staff/set-password/{password_token}")
     ],
     "/staff/": [Visit("staff-home", "/staff/", role=ADMIN)],
-    "/staff/account": [Visit("staff-account", "/staff/account", role=ADMIN)],
+    "/staff/account": [
+        Visit("staff-account", "/staff/account", role=ADMIN),
+        Visit("staff-account-errors", "/staff/account", ADMIN, then=_change_password_empty),
+    ],
     "/staff/actions": [Visit("staff-actions", "/staff/actions", role=ADMIN)],
     "/staff/moderation": [Visit("staff-moderation", "/staff/moderation", role=ADMIN)],
     "/staff/moderation/items/<int:contribution_id>": [
