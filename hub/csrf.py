@@ -12,6 +12,10 @@ API that a browser marks as coming from another site is refused: the
 `Sec-Fetch-Site: cross-site` header every current browser sends, or, from a
 browser too old to send it, an `Origin` naming another host. Scripts and
 servers send neither and are not affected.
+
+One form has no token: `/unfollow/<token>`, the one-click unsubscribe link in
+emails about followed items (RFC 8058), which mail programs POST to without a
+session; its signed token is the secret.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from hubnet.problems import problem
 
 FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# An email's one-click unsubscribe (RFC 8058): the mail program POSTs to the link in
+# List-Unsubscribe with no cookie and no form token. The link's own signed token, which
+# only the follower's email holds, is the proof; the POST only ever stops emails.
+ONE_CLICK_PREFIX = "/unfollow/"
 
 
 def csrf_token() -> str:
@@ -64,6 +72,8 @@ def _refuse_forged_request() -> Response | None:
             "a page on another website tried to write to this hub's API through a visitor's "
             "browser; nothing was stored",
         )
+    if request.path.startswith(ONE_CLICK_PREFIX):
+        return None  # its signed token is the secret; a mail program posts with no session
     expected = session.get(FIELD)
     sent = request.form.get(FIELD, "")
     if isinstance(expected, str) and sent and hmac.compare_digest(expected, sent):

@@ -12,7 +12,7 @@ from hub.board.services import DECISION_SENTENCES, PROGRESS_WORDS, theme_name
 from hub.gather.models import Contribution
 from hub.mail.services import queue_mail
 from hub.residents.models import Account
-from hub.residents.notify import external_url, unfollow_token
+from hub.residents.notify import external_url, unfollow_url
 
 
 def queue_board_email(
@@ -35,10 +35,18 @@ def queue_board_email(
             (
                 item,
                 external_url("gather.contribution_page", contribution_id=item.id),
-                external_url("residents.unfollow_link", token=unfollow_token(account.id, item.id)),
+                unfollow_url(account.id, item.id),
             )
             for item in items
         ],
     )
     verb = "answered" if first else "updated its answer on"
-    queue_mail(db, to=account.email, subject=f"The NHS England board {verb}: {name}", text=text)
+    queue_mail(
+        db,
+        to=account.email,
+        subject=f"The NHS England board {verb}: {name}",
+        text=text,
+        # One item: the mail program's "Unsubscribe" unfollows it. With several, each has
+        # its own link in the text, and one header cannot name them all.
+        unsubscribe_url=unfollow_url(account.id, items[0].id) if len(items) == 1 else None,
+    )

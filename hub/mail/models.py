@@ -25,6 +25,8 @@ class OutgoingMail(Base):
     subject: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text, default=None)
+    # The one-click unsubscribe link of an email about a followed item (RFC 8058), else None.
+    unsubscribe_url: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     # When a sender may next try it. A sender claims a row by moving this on (a lease),

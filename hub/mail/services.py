@@ -72,8 +72,20 @@ def one_line(text: str, limit: int = MAX_SUBJECT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def queue_mail(db: Session, *, to: str, subject: str, text: str, html: str | None = None) -> None:
-    """Queue one email in the caller's transaction (sent after the caller commits)."""
+def queue_mail(
+    db: Session,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    unsubscribe_url: str | None = None,
+) -> None:
+    """Queue one email in the caller's transaction (sent after the caller commits).
+
+    `unsubscribe_url`: an https (or, on a trial, http) link whose POST stops this kind
+    of email with no sign-in; it becomes the `List-Unsubscribe` header (RFC 8058).
+    """
     now = utcnow()
     db.add(
         OutgoingMail(
@@ -81,6 +93,7 @@ def queue_mail(db: Session, *, to: str, subject: str, text: str, html: str | Non
             subject=one_line(subject),
             text=text,
             html=html,
+            unsubscribe_url=unsubscribe_url,
             created_at=now,
             next_attempt_at=now,
             attempts=0,
@@ -145,6 +158,10 @@ def build_message(row: OutgoingMail, config: Any) -> EmailMessage:
     domain = sender.rsplit("@", 1)[-1].rstrip(">") or "localhost"
     message["Message-ID"] = make_msgid(idstring=f"hubnet.{row.id}", domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+    if row.unsubscribe_url:
+        # RFC 2369 and RFC 8058: a mail program's own "Unsubscribe" button POSTs to the link.
+        message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(row.text)
     if row.html:
         message.add_alternative(row.html, subtype="html")

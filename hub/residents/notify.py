@@ -15,7 +15,9 @@ committed. Who is told what:
   start following it.
 
 Every status email carries a link that stops it (unfollow, no sign-in needed):
-a signed, never-expiring token of (account, item), checked with SECRET_KEY.
+a signed, never-expiring token of (account, item), checked with SECRET_KEY. The
+same link is the email's `List-Unsubscribe` header with one-click POST
+(RFC 8058), so a mail program's own "Unsubscribe" button works too.
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ def unfollow_token(account_id: int, contribution_id: int) -> str:
     return _serializer().dumps([account_id, contribution_id])
 
 
+def unfollow_url(account_id: int, contribution_id: int) -> str:
+    """The link in an email that stops `account_id` following the item (GET asks, POST does)."""
+    token = unfollow_token(account_id, contribution_id)
+    return external_url("residents.unfollow_link", token=token)
+
+
 def read_unfollow_token(token: str) -> tuple[int, int] | None:
     """(account id, item id) from an unfollow link, or None if it was not made by this hub."""
     try:
@@ -98,10 +106,18 @@ def read_unfollow_token(token: str) -> tuple[int, int] | None:
     return account_id, contribution_id
 
 
-def _queue(db: Session, to: str, template: str, subject: str, **context: Any) -> None:
+def _queue(
+    db: Session,
+    to: str,
+    template: str,
+    subject: str,
+    *,
+    unsubscribe_url: str | None = None,
+    **context: Any,
+) -> None:
     context.setdefault("hub_name", current_app.config["HUB_NAME"])
     text = render_template(f"mail/{template}.txt", **context)
-    queue_mail(db, to=to, subject=subject, text=text)
+    queue_mail(db, to=to, subject=subject, text=text, unsubscribe_url=unsubscribe_url)
 
 
 # -- account emails ----------------------------------------------------------------------
@@ -148,19 +164,19 @@ def queue_status_update(db: Session, contribution: Contribution, event: Contribu
     """Email every confirmed follower that the item reached a new public stage; how many."""
     people = followers(db, contribution.id)
     for account in people:
+        unfollow = unfollow_url(account.id, contribution.id)
         _queue(
             db,
             account.email,
             "status_changed",
             f"Update: “{one_line(contribution.title, 120)}” – {stage_words(event.stage)}",
+            unsubscribe_url=unfollow,
             contribution=contribution,
             stage=stage_words(event.stage),
             note=event.note,
             own=account.participant_id == contribution.participant_id,
             link=external_url("gather.contribution_page", contribution_id=contribution.id),
-            unfollow=external_url(
-                "residents.unfollow_link", token=unfollow_token(account.id, contribution.id)
-            ),
+            unfollow=unfollow,
         )
     return len(people)
 

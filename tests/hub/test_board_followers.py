@@ -78,6 +78,10 @@ def test_each_follower_of_the_theme_gets_one_email_per_version(db: Session) -> N
     assert "The phone line is always engaged" in to_both.text
     assert to_both.text.count("/unfollow/") == 2
     assert "/board#response-" in to_both.text
+    assert to_both.unsubscribe_url is None  # two items: one header cannot unfollow both
+    (to_one,) = mail_to(db, "one@example.org")
+    assert to_one.unsubscribe_url is not None and "/unfollow/" in to_one.unsubscribe_url
+    assert to_one.unsubscribe_url in to_one.text  # the header is the email's own link
 
     # the next version: one more email each; pulling again sends nothing more
     fake.publish(next_version(first, "Triage is live in half the practices.", progress="stalled",

@@ -85,6 +85,7 @@ def test_queued_mail_is_sent_to_the_smtp_server_once(mail_app: Flask, sink: Mail
     assert first["From"] == "Manchester hub <hub@manchester.example>"
     assert first["Subject"] == "Update on your item"  # a newline never reaches a header
     assert body_text(first) == "It is now: change planned.\n"
+    assert first["List-Unsubscribe"] is None  # only emails about a followed item have one
     assert second["To"] == "kim@example.org"
     assert all(row.sent_at is not None for row in rows(mail_app))
     assert send_pending(mail_app).sent == 0  # nothing is sent twice

@@ -390,6 +390,23 @@ def test_followers_and_the_author_are_emailed_when_the_stage_changes(
     assert [f.account.email for f in follows] == ["author@example.org"]
     assert author_client.get("/your-part").status_code == 200
 
+    # The same link is the mail program's own "Unsubscribe" button (RFC 8058): it POSTs
+    # "List-Unsubscribe=One-Click" with no cookie and no form token.
+    to_author = next(m for m in updates if m["To"] == "author@example.org")
+    header = str(to_author["List-Unsubscribe"]).strip()  # a long header is folded
+    assert header == f"<https://hub.example{link_in(to_author, '/unfollow/')}>"
+    assert to_author["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    mail_program = app.test_client()
+    one_click = mail_program.post(
+        header.strip("<>").removeprefix("https://hub.example"),
+        data={"List-Unsubscribe": "One-Click"},
+    )
+    assert one_click.status_code == 200
+    db.rollback()
+    assert db.scalars(select(Follow)).all() == []
+    forged = mail_program.post(f"/unfollow/{'x' * 40}", data={"List-Unsubscribe": "One-Click"})
+    assert forged.status_code == 404  # a token this hub did not sign stops nothing
+
 
 @pytest.mark.parametrize("removed", [False, True], ids=["rejected", "removed"])
 def test_the_author_is_told_which_value_a_rejection_broke(
