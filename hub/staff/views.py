@@ -5,8 +5,8 @@ password until its owner opens the one-time set-password link, which is shown
 to the admin once (to pass on by hand) and emailed through `hub.mail` when the
 hub can send email. An admin can issue a new link (a password reset), change a
 role, disable or enable an account, and turn off someone's two-step sign-in
-when they have lost their phone. Each person sets up their own two-step
-sign-in on "Your account".
+when they have lost their phone. Each person changes their own password and
+sets up their own two-step sign-in on "Your account".
 """
 
 from __future__ import annotations
@@ -314,7 +314,7 @@ def account() -> Response:
 
 @pages.post("/account/password")
 @staff_required()
-@limit("login")  # a wrong current password counts as a failed sign-in (no guessing)
+@limit("login")  # each try counts against the sign-in limit, so no guessing from here
 def account_password() -> BaseResponse:
     """Change your password with your current one; your other sign-ins end."""
     current = request.form.get("current", "")
