@@ -13,15 +13,18 @@ API that a browser marks as coming from another site is refused: the
 browser too old to send it, an `Origin` naming another host. Scripts and
 servers send neither and are not affected.
 
-One form has no token: `/unfollow/<token>`, the one-click unsubscribe link in
-emails about followed items (RFC 8058), which mail programs POST to without a
-session; its signed token is the secret.
+A view marked `@signed_link` takes a POST with no form token: its URL carries a
+signed token only the recipient of an email holds, which is the proof. The one
+such view is `/unfollow/<token>`, the one-click unsubscribe link in emails about
+followed items (RFC 8058), which mail programs POST to without a session.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, make_response, render_template, request, session
@@ -30,10 +33,24 @@ from hubnet.problems import problem
 
 FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# An email's one-click unsubscribe (RFC 8058): the mail program POSTs to the link in
-# List-Unsubscribe with no cookie and no form token. The link's own signed token, which
-# only the follower's email holds, is the proof; the POST only ever stops emails.
-ONE_CLICK_PREFIX = "/unfollow/"
+SIGNED_LINK = "csrf_signed_link"  # the attribute `signed_link` sets on a view
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def signed_link(view: F) -> F:
+    """Let this view take a POST without the session's form token.
+
+    Only for a view whose URL carries a token signed by the hub and sent to one
+    person (an email's one-click unsubscribe link, RFC 8058, which a mail program
+    POSTs to with no cookie); the view must check that token and refuse others.
+    """
+    setattr(view, SIGNED_LINK, True)
+    return view
+
+
+def is_signed_link(view: Callable[..., Any] | None) -> bool:
+    return bool(getattr(view, SIGNED_LINK, False))
 
 
 def csrf_token() -> str:
@@ -72,8 +89,8 @@ def _refuse_forged_request() -> Response | None:
             "a page on another website tried to write to this hub's API through a visitor's "
             "browser; nothing was stored",
         )
-    if request.path.startswith(ONE_CLICK_PREFIX):
-        return None  # its signed token is the secret; a mail program posts with no session
+    if request.endpoint and is_signed_link(current_app.view_functions.get(request.endpoint)):
+        return None  # the view checks the signed token in its URL
     expected = session.get(FIELD)
     sent = request.form.get(FIELD, "")
     if isinstance(expected, str) and sent and hmac.compare_digest(expected, sent):

@@ -32,6 +32,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
+from hub.csrf import signed_link
 from hub.db import utcnow
 from hub.gather.models import Contribution, Participant, Status
 from hub.gather.services import get_or_create_participant
@@ -539,6 +540,7 @@ def unfollow_item(contribution_id: int) -> BaseResponse:
 
 
 @pages.route("/unfollow/<string:token>", methods=["GET", "POST"])
+@signed_link  # also the email's one-click List-Unsubscribe (RFC 8058): no session, no form token
 def unfollow_link(token: str) -> BaseResponse:
     """The link in a status email: stop following that item, without signing in."""
     found = notify.read_unfollow_token(token)
